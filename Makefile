@@ -1,0 +1,61 @@
+# demand-supply-sim: one virtualenv for development, lint, tests, and the demo.
+#   make setup   create .venv with every service's requirements and the dev tools
+#   make test    lint + every test (needs PostgreSQL: TEST_DATABASE_URL, a local server, or Docker)
+#   make demo    run the default scenario against both services on SQLite (no Docker, no Postgres)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+REQUIREMENTS := requirements-dev.txt $(wildcard */requirements.txt)
+SERVICES := inventory_service store_service customer_sim
+TEST_DIRS = $(wildcard $(addsuffix /tests,$(SERVICES)))
+COVERAGE := $(foreach package,$(SERVICES) servicekit,--cov=$(package)) --cov-report=term
+# Choose the PostgreSQL server for the tests (TEST_DATABASE_URL, a local one, or Docker) or stop.
+WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
+
+.PHONY: help setup lint fmt test test-unit test-inventory test-store test-sim serve-inventory serve-store clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+setup: $(VENV)/.installed ## create the development virtualenv (.venv)
+
+$(VENV)/.installed: $(REQUIREMENTS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+lint: setup ## black --check and flake8 over every service
+	$(BIN)/black --check --quiet .
+	$(BIN)/flake8
+
+fmt: setup ## format the code with black
+	$(BIN)/black .
+
+test: lint ## lint, then every service's unit, integration and end-to-end tests
+	$(WITH_TEST_DB) $(PY) -m pytest $(TEST_DIRS) $(COVERAGE)
+
+test-unit: setup ## the unit tests only (no database, no processes)
+	$(PY) -m pytest $(wildcard $(addsuffix /tests/unit,$(SERVICES)))
+
+test-inventory: setup ## inventory_service's tests
+	$(WITH_TEST_DB) $(PY) -m pytest inventory_service/tests --cov=inventory_service --cov-report=term
+
+test-store: setup ## store_service's tests
+	$(WITH_TEST_DB) $(PY) -m pytest store_service/tests --cov=store_service --cov-report=term
+
+test-sim: setup ## customer_sim's tests
+	$(WITH_TEST_DB) $(PY) -m pytest customer_sim/tests --cov=customer_sim --cov-report=term
+
+serve-inventory: setup ## run inventory_service on :8002 (INVENTORY_DATABASE_URL or data/inventory.db)
+	$(PY) -m inventory_service serve --reload
+
+serve-store: setup ## run store_service on :8001 (STORE_DATABASE_URL or data/store.db)
+	$(PY) -m store_service serve --reload
+
+clean: ## remove the virtualenv, local SQLite data and outputs
+	rm -rf $(VENV) data out .pytest_cache .coverage

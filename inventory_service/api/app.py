@@ -1,0 +1,116 @@
+"""The composition root: settings → engine → unit of work → routes, metrics and error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, Counter
+from sqlmodel import Session
+
+from inventory_service.api.routes import router
+from inventory_service.application.unit_of_work import UnitOfWork
+from inventory_service.config import Settings
+from inventory_service.domain.model import (
+    Event,
+    InventoryError,
+    PurchaseOrderPlaced,
+    PurchaseOrderReceived,
+    ReferenceReused,
+    StockIssued,
+    TimeWentBackwards,
+    UnknownLocation,
+    UnknownSkus,
+)
+from servicekit.database import for_writing, make_engine
+from servicekit.http import health_router, install_database_error_handlers
+from servicekit.logging import configure_logging
+from servicekit.metrics import install_metrics
+
+DESCRIPTION = """
+Stock per (location, SKU), a movement ledger, replenishment policies (`none`, `rQ`, `sS`,
+`RS`) and purchase orders with lead times.
+
+**Time is data**: every write takes an optional `at` (ISO-8601 with a zone); receipts and
+periodic reviews due by then are applied, in time order, before the request is handled.
+"""
+
+STATUS_OF_ERROR: dict[type[InventoryError], int] = {
+    UnknownLocation: 404,
+    UnknownSkus: 404,
+    TimeWentBackwards: 409,
+    ReferenceReused: 409,
+}
+
+
+class DomainMetrics:
+    """Counters fed by the domain events each committed unit of work publishes."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.issued = Counter(
+            "inventory_units_issued_total", "Units issued from stock.", registry=registry
+        )
+        self.short = Counter(
+            "inventory_units_short_total",
+            "Units requested but not on hand (lost demand).",
+            registry=registry,
+        )
+        self.placed = Counter(
+            "inventory_purchase_orders_placed_total", "Purchase orders placed.", registry=registry
+        )
+        self.received = Counter(
+            "inventory_units_received_total",
+            "Units received from purchase orders.",
+            registry=registry,
+        )
+
+    def publish(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, StockIssued):
+                self.issued.inc(event.issued)
+                self.short.inc(event.requested - event.issued)
+            elif isinstance(event, PurchaseOrderPlaced):
+                self.placed.inc()
+            elif isinstance(event, PurchaseOrderReceived):
+                self.received.inc(event.quantity)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level, settings.log_format)
+    engine = make_engine(settings.database_url, settings.db_pool_size)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="inventory_service",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    registry = CollectorRegistry()
+    metrics = DomainMetrics(registry)
+
+    writer = for_writing(engine)
+    app.state.engine = engine
+    app.state.session_factory = lambda: Session(engine)
+    app.state.unit_of_work = lambda: UnitOfWork(
+        lambda: Session(writer, expire_on_commit=False), metrics.publish
+    )
+
+    @app.exception_handler(InventoryError)
+    async def domain_error(_request: Request, error: InventoryError) -> JSONResponse:
+        return JSONResponse(
+            status_code=STATUS_OF_ERROR.get(type(error), 400), content={"detail": str(error)}
+        )
+
+    install_database_error_handlers(app)
+    install_metrics(app, registry)
+    app.include_router(health_router(engine))
+    app.include_router(router)
+    return app

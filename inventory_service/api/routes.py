@@ -1,0 +1,241 @@
+"""The HTTP routes: thin translations between HTTP and the use cases and queries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from pydantic import AwareDatetime
+from sqlmodel import Session
+
+from inventory_service.api.schemas import (
+    At,
+    ClockIn,
+    ClockOut,
+    IssueIn,
+    IssueOut,
+    ItemPublic,
+    ItemPut,
+    LedgerTotal,
+    LocationOut,
+    MovementOut,
+    PolicyIn,
+    PurchaseOrderOut,
+)
+from inventory_service.application import queries, services
+from inventory_service.application.unit_of_work import UnitOfWork
+from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
+from servicekit.http import ID_PATTERN, Page, PageQuery, error_responses
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    return request.app.state.unit_of_work()
+
+
+def get_session(request: Request):
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+SessionDep = Annotated[Session, Depends(get_session)]
+LocationId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
+Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
+AtQuery = Annotated[
+    At,
+    Query(description="Apply receipts and reviews due by this time first (ISO-8601, zoned)."),
+]
+FromQuery = Annotated[AwareDatetime | None, Query(alias="from", description="Inclusive start.")]
+ToQuery = Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive end.")]
+
+router = APIRouter(prefix="/locations", tags=["inventory"])
+
+
+def now_or(at: datetime | None) -> datetime:
+    return at if at is not None else datetime.now(timezone.utc)
+
+
+def build_policy(body: PolicyIn) -> Policy:
+    try:
+        return make_policy(body.type, **body.model_dump(exclude={"type"}))
+    except InvalidPolicy as error:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "value_error",
+                    "loc": ("body", "policy", error.field),
+                    "msg": error.message,
+                    "input": getattr(body, error.field, None),
+                }
+            ]
+        ) from error
+
+
+@router.get("", summary="List locations", response_model=Page[LocationOut])
+def list_locations(session: SessionDep, page: PageQuery) -> Page[LocationOut]:
+    found = queries.list_locations(session, page.limit, page.offset)
+    data = [LocationOut(id=row.id, clock=row.clock, items=row.items) for row in found.rows]
+    return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/{location}/items",
+    summary="List a location's stock items",
+    response_model=Page[ItemPublic],
+    responses=error_responses(404, 503),
+)
+def list_items(
+    location: LocationId,
+    session: SessionDep,
+    uow: UowDep,
+    page: PageQuery,
+    at: AtQuery = None,
+    sku: Annotated[list[str] | None, Query(description="Only these SKUs (repeatable).")] = None,
+) -> Page[ItemPublic]:
+    if at is not None:
+        services.advance_clock_if_due(uow, location, at)
+    items, total = queries.list_items(session, location, page.limit, page.offset, sku)
+    data = [ItemPublic.from_domain(location, item) for item in items]
+    return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/{location}/items/{sku}",
+    summary="Get one stock item",
+    response_model=ItemPublic,
+    responses=error_responses(404, 503),
+)
+def get_item(
+    location: LocationId, sku: Sku, session: SessionDep, uow: UowDep, at: AtQuery = None
+) -> ItemPublic:
+    if at is not None:
+        services.advance_clock_if_due(uow, location, at)
+    return ItemPublic.from_domain(location, queries.get_item(session, location, sku))
+
+
+@router.put(
+    "/{location}/items/{sku}",
+    summary="Create or update a stock item",
+    response_model=ItemPublic,
+    responses={201: {"model": ItemPublic, "description": "Created"}, **error_responses(409, 503)},
+)
+def put_item(
+    location: LocationId, sku: Sku, body: ItemPut, uow: UowDep, response: Response
+) -> ItemPublic:
+    policy = build_policy(body.policy) if body.policy is not None else None
+    change = services.put_item(
+        uow,
+        location,
+        sku,
+        now_or(body.at),
+        on_hand=body.on_hand,
+        policy=policy,
+        lead_time_minutes=body.lead_time_minutes,
+        reference=body.reference,
+    )
+    if change.created:
+        response.status_code = status.HTTP_201_CREATED
+    return ItemPublic.from_domain(location, change.item)
+
+
+@router.post(
+    "/{location}/issues",
+    summary="Issue stock (idempotent by reference)",
+    response_model=IssueOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": IssueOut, "description": "A repeat"},
+        **error_responses(404, 409, 503),
+    },
+)
+def issue(location: LocationId, body: IssueIn, uow: UowDep, response: Response) -> IssueOut:
+    """All lines in one transaction; each line issues what is on hand (partial per line).
+
+    A repeat with the same ``reference`` answers 200 with the first result and moves nothing.
+    Policies are evaluated in the same transaction, placing purchase orders as needed.
+    """
+    lines = [(line.sku, line.quantity) for line in body.lines]
+    result = services.issue(uow, location, body.reference, now_or(body.at), lines)
+    if result.replayed:
+        response.status_code = status.HTTP_200_OK
+    return IssueOut.from_domain(result.record, result.replayed)
+
+
+@router.post(
+    "/{location}/clock",
+    summary="Advance a location's time",
+    response_model=ClockOut,
+    responses=error_responses(404, 503),
+)
+def advance_clock(location: LocationId, uow: UowDep, body: ClockIn | None = None) -> ClockOut:
+    """Apply the receipts and periodic reviews due by ``at``; call it at least daily so that
+    quiet days still see their reviews and deliveries."""
+    at = now_or(body.at if body is not None else None)
+    result = services.advance_clock(uow, location, at)
+    return ClockOut(
+        location=result.location,
+        at=result.at,
+        clock=result.clock,
+        receipts=result.receipts,
+        purchase_orders_placed=result.purchase_orders_placed,
+    )
+
+
+@router.get(
+    "/{location}/movements",
+    summary="The movement ledger",
+    response_model=Page[MovementOut],
+    responses=error_responses(404),
+)
+def list_movements(
+    location: LocationId,
+    session: SessionDep,
+    page: PageQuery,
+    sku: str | None = None,
+    kind: Literal["receipt", "issue", "adjustment"] | None = None,
+    reference: str | None = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> Page[MovementOut]:
+    found = queries.list_movements(
+        session, location, page.limit, page.offset, sku, kind, reference, start, end
+    )
+    data = [MovementOut.model_validate(row) for row in found.rows]
+    return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/{location}/movements/totals",
+    summary="Ledger totals per SKU",
+    response_model=list[LedgerTotal],
+    responses=error_responses(404),
+)
+def ledger_totals(
+    location: LocationId, session: SessionDep, start: FromQuery = None, end: ToQuery = None
+) -> list[LedgerTotal]:
+    """Units received, issued and adjusted per SKU: what reconciliation with sales uses."""
+    return [LedgerTotal(**row) for row in queries.ledger_totals(session, location, start, end)]
+
+
+@router.get(
+    "/{location}/purchase-orders",
+    summary="Purchase orders",
+    response_model=Page[PurchaseOrderOut],
+    responses=error_responses(404),
+)
+def list_purchase_orders(
+    location: LocationId,
+    session: SessionDep,
+    page: PageQuery,
+    sku: str | None = None,
+    status: Literal["open", "received"] | None = None,
+    start: FromQuery = None,
+    end: ToQuery = None,
+) -> Page[PurchaseOrderOut]:
+    found = queries.list_purchase_orders(
+        session, location, page.limit, page.offset, sku, status, start, end
+    )
+    data = [PurchaseOrderOut.model_validate(row) for row in found.rows]
+    return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)

@@ -1,0 +1,66 @@
+"""The command line every service shares: ``python -m <service> migrate|serve``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import uvicorn
+
+from servicekit.database import is_sqlite
+from servicekit.logging import configure_logging
+from servicekit.migrations import upgrade
+from servicekit.settings import CommonSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServiceCommands:
+    name: str  # the package name, e.g. "inventory_service"
+    default_port: int  # the local port of the design (store 8001, inventory 8002)
+    load_settings: Callable[[], CommonSettings]
+    database_url: Callable[[CommonSettings], str]
+    migrations_dir: Path
+
+
+def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {service.name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    migrate = sub.add_parser("migrate", help="apply the database migrations, then exit")
+    migrate.add_argument(
+        "--wait", type=float, default=60, help="seconds to wait for the database (default 60)"
+    )
+    serve = sub.add_parser("serve", help="serve the HTTP API with uvicorn")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=service.default_port)
+    serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply migrations before serving (always done on the SQLite default)",
+    )
+    args = parser.parse_args(argv)
+
+    settings = service.load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    url = service.database_url(settings)
+    if args.command == "migrate" or args.migrate or is_sqlite(url):
+        upgrade(service.migrations_dir, url, wait_seconds=getattr(args, "wait", 30))
+        log.info("%s: database schema is up to date", service.name)
+    if args.command == "migrate":
+        return 0
+    uvicorn.run(
+        f"{service.name}.api.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        reload=args.reload,
+        reload_dirs=[str(Path(service.migrations_dir).parent)] if args.reload else None,
+        log_config=None,
+        access_log=settings.log_level == "DEBUG",
+    )
+    return 0

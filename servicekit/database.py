@@ -1,0 +1,101 @@
+"""The SQLAlchemy engine for PostgreSQL (psycopg 3) or the embedded SQLite default."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import DateTime, Engine, create_engine, event, exc, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.types import TypeDecorator
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
+    """Create the engine with the settings each backend needs to be correct under concurrency.
+
+    PostgreSQL: a bounded pool, pre-ping so a restarted server costs one failed request at most,
+    and a connect timeout so a dead server answers 503 quickly instead of hanging a request.
+
+    SQLite (the embedded default): WAL, a busy timeout, foreign keys, and transactions begun
+    explicitly. A deferred transaction that reads and then writes can fail at once with
+    "database is locked" when another writer got there first, so sessions that write use
+    `for_writing` (``BEGIN IMMEDIATE``: take the write lock up front and queue); read-only
+    sessions use a plain ``BEGIN`` and never block writers.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(parsed.database)), exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let the "begin" hook below own BEGIN
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=15000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+            connection.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=10,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def for_writing(engine: Engine) -> Engine:
+    """The engine for sessions that write (``BEGIN IMMEDIATE`` on SQLite; the same elsewhere)."""
+    return engine.execution_options(sqlite_begin="IMMEDIATE")
+
+
+def database_error_is_unavailability(error: Exception) -> bool:
+    """True for errors that mean "the database cannot be reached or is busy", not a bug."""
+    return isinstance(error, (exc.OperationalError, exc.InterfaceError, exc.TimeoutError))
+
+
+def ping(engine: Engine) -> None:
+    """Raise if the database does not answer a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware timestamp that always comes back in UTC, on PostgreSQL and SQLite.
+
+    SQLite has no time zones: values are stored as naive UTC and given their zone back when
+    read, so that comparisons and ordering in SQL are by instant on both backends.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: timestamps must carry a time zone")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)

@@ -1,0 +1,90 @@
+"""Start the real services as separate processes on free ports, for end-to-end tests,
+benchmarks and the demo runner."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServiceProcess:
+    """``python -m <package> serve`` on 127.0.0.1:<port> with the given environment.
+
+    `start` returns once ``/readyz`` answers 200; `stop` terminates it; the port stays the
+    same across restarts, so a client's base URL stays valid.
+    """
+
+    def __init__(
+        self,
+        package: str,
+        env: dict[str, str],
+        port: int | None = None,
+        log_path: Path | None = None,
+        extra_args: list[str] | None = None,
+    ) -> None:
+        self.package = package
+        self.env = env
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.extra_args = extra_args or []
+        self.process: subprocess.Popen | None = None
+        self._log = None
+
+    def start(self, timeout: float = 60) -> ServiceProcess:
+        env = {**os.environ, "LOG_LEVEL": "WARNING", **self.env, "PYTHONPATH": str(ROOT)}
+        if self.log_path is not None:
+            self._log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", self.package, "serve", "--port", str(self.port)]
+            + self.extra_args,
+            cwd=ROOT,
+            env=env,
+            stdout=self._log or subprocess.DEVNULL,
+            stderr=subprocess.STDOUT if self._log else None,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.package} exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.package} did not become ready on {self.url} in {timeout}s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> ServiceProcess:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
