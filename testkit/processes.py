@@ -25,7 +25,8 @@ class ServiceProcess:
     """``python -m <package> serve`` on 127.0.0.1:<port> with the given environment.
 
     `start` returns once ``/readyz`` answers 200; `stop` terminates it; the port stays the
-    same across restarts, so a client's base URL stays valid.
+    same across restarts, so a client's base URL stays valid. ``inherit_env=False`` starts it
+    with an empty environment (but PATH), as on a fresh machine.
     """
 
     def __init__(
@@ -35,6 +36,8 @@ class ServiceProcess:
         port: int | None = None,
         log_path: Path | None = None,
         extra_args: list[str] | None = None,
+        cwd: Path | None = None,
+        inherit_env: bool = True,
     ) -> None:
         self.package = package
         self.env = env
@@ -42,17 +45,20 @@ class ServiceProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self.extra_args = extra_args or []
+        self.cwd = cwd or ROOT
+        self.inherit_env = inherit_env
         self.process: subprocess.Popen | None = None
         self._log = None
 
     def start(self, timeout: float = 60) -> ServiceProcess:
-        env = {**os.environ, "LOG_LEVEL": "WARNING", **self.env, "PYTHONPATH": str(ROOT)}
+        base = os.environ if self.inherit_env else {"PATH": os.environ.get("PATH", "")}
+        env = {**base, "LOG_LEVEL": "WARNING", **self.env, "PYTHONPATH": str(ROOT)}
         if self.log_path is not None:
             self._log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", self.package, "serve", "--port", str(self.port)]
             + self.extra_args,
-            cwd=ROOT,
+            cwd=self.cwd,
             env=env,
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if self._log else None,

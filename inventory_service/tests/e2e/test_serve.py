@@ -1,0 +1,47 @@
+"""The service as users start it: ``python -m inventory_service serve`` under uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from inventory_service.tests.conftest import at, iso
+from servicekit.migrations import alembic_config
+from testkit.processes import ROOT, ServiceProcess
+
+
+def exercise(base_url: str) -> None:
+    """A write, an issue and a read over real HTTP."""
+    with httpx.Client(base_url=base_url, timeout=10) as client:
+        put = client.put("/locations/e2e/items/milk", json={"on_hand": 4, "at": iso(at(0))})
+        assert put.status_code in (200, 201)
+        body = {"reference": "e2e-1", "at": iso(at(1)), "lines": [{"sku": "milk", "quantity": 6}]}
+        answer = client.post("/locations/e2e/issues", json=body)
+        assert answer.status_code in (200, 201)
+        assert answer.json()["lines"] == [{"sku": "milk", "requested": 6, "issued": 4}]
+        assert client.get("/locations/e2e/items/milk").json()["on_hand"] == 0
+        assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.slow
+def test_serves_on_the_sqlite_default_with_an_empty_environment(tmp_path: Path):
+    process = ServiceProcess("inventory_service", {}, cwd=tmp_path, inherit_env=False)
+    with process:
+        exercise(process.url)
+    assert (tmp_path / "data" / "inventory.db").is_file()
+
+
+@pytest.mark.slow
+def test_serves_against_postgresql(inventory_server):
+    exercise(inventory_server.url)
+
+
+def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path):
+    from alembic import command
+
+    config = alembic_config(ROOT / "inventory_service" / "migrations", f"sqlite:///{tmp_path}/m.db")
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
