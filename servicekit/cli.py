@@ -61,6 +61,5 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
         reload=args.reload,
         reload_dirs=[str(Path(service.migrations_dir).parent)] if args.reload else None,
         log_config=None,
-        access_log=settings.log_level == "DEBUG",
     )
     return 0
