@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
@@ -51,10 +50,6 @@ FromQuery = Annotated[AwareDatetime | None, Query(alias="from", description="Inc
 ToQuery = Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive end.")]
 
 router = APIRouter(prefix="/locations", tags=["inventory"])
-
-
-def now_or(at: datetime | None) -> datetime:
-    return at if at is not None else datetime.now(timezone.utc)
 
 
 def build_policy(body: PolicyIn) -> Policy:
@@ -129,7 +124,7 @@ def put_item(
         uow,
         location,
         sku,
-        now_or(body.at),
+        body.at,
         on_hand=body.on_hand,
         policy=policy,
         lead_time_minutes=body.lead_time_minutes,
@@ -157,7 +152,7 @@ def issue(location: LocationId, body: IssueIn, uow: UowDep, response: Response) 
     Policies are evaluated in the same transaction, placing purchase orders as needed.
     """
     lines = [(line.sku, line.quantity) for line in body.lines]
-    result = services.issue(uow, location, body.reference, now_or(body.at), lines)
+    result = services.issue(uow, location, body.reference, body.at, lines)
     if result.replayed:
         response.status_code = status.HTTP_200_OK
     return IssueOut.from_domain(result.record, result.replayed)
@@ -172,8 +167,7 @@ def issue(location: LocationId, body: IssueIn, uow: UowDep, response: Response) 
 def advance_clock(location: LocationId, uow: UowDep, body: ClockIn | None = None) -> ClockOut:
     """Apply the receipts and periodic reviews due by ``at``; call it at least daily so that
     quiet days still see their reviews and deliveries."""
-    at = now_or(body.at if body is not None else None)
-    result = services.advance_clock(uow, location, at)
+    result = services.advance_clock(uow, location, body.at if body is not None else None)
     return ClockOut(
         location=result.location,
         at=result.at,

@@ -8,7 +8,7 @@ exact for time t.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from inventory_service.application import queries
 from inventory_service.application.unit_of_work import UnitOfWork
@@ -23,6 +23,13 @@ from inventory_service.domain.model import (
     catch_up,
 )
 from inventory_service.domain.policies import Policy
+
+
+def _when(at: datetime | None, location: Location) -> datetime:
+    """The request's time. Without ``at``, the server's clock read *under the location lock*
+    (and never before the location's last event), so that requests without ``at`` are dated
+    in the order they are applied, however long each waited for the lock."""
+    return at if at is not None else max(datetime.now(timezone.utc), location.clock)
 
 
 def _advance(uow: UnitOfWork, location: Location, until: datetime) -> CatchUp:
@@ -46,7 +53,7 @@ def put_item(
     uow: UnitOfWork,
     location_id: str,
     sku: str,
-    at: datetime,
+    at: datetime | None,
     on_hand: int | None = None,
     policy: Policy | None = None,
     lead_time_minutes: int | None = None,
@@ -58,7 +65,8 @@ def put_item(
     setting such a policy) places the orders it prescribes at once.
     """
     with uow:
-        location = uow.locations.lock_or_create(location_id, at)
+        location = uow.locations.lock_or_create(location_id, at or datetime.now(timezone.utc))
+        at = _when(at, location)
         location.check_write_time(at)
         _advance(uow, location, at)
         item = uow.locations.items(location_id, [sku]).get(sku)
@@ -86,7 +94,11 @@ class IssueResult:
 
 
 def issue(
-    uow: UnitOfWork, location_id: str, reference: str, at: datetime, lines: list[tuple[str, int]]
+    uow: UnitOfWork,
+    location_id: str,
+    reference: str,
+    at: datetime | None,
+    lines: list[tuple[str, int]],
 ) -> IssueResult:
     """Issue stock for the lines: all lines in one transaction, each as much as is on hand.
 
@@ -101,6 +113,7 @@ def issue(
             if not previous.same_request(lines):
                 raise ReferenceReused(reference)
             return IssueResult(previous, replayed=True)
+        at = _when(at, location)
         location.check_write_time(at)
         items = uow.locations.items(location_id, [sku for sku, _ in lines])
         unknown = [sku for sku, _ in lines if sku not in items]
@@ -130,10 +143,11 @@ class ClockResult:
     purchase_orders_placed: int
 
 
-def advance_clock(uow: UnitOfWork, location_id: str, at: datetime) -> ClockResult:
+def advance_clock(uow: UnitOfWork, location_id: str, at: datetime | None) -> ClockResult:
     """Apply receipts and periodic reviews due by ``at``. Advancing to the past is a no-op."""
     with uow:
         location = uow.locations.lock(location_id)
+        at = _when(at, location)
         result = _advance(uow, location, at)
         uow.commit()
         return ClockResult(

@@ -160,3 +160,21 @@ def test_an_issue_naming_an_unknown_sku_moves_nothing(engine, uow, location):
     # the reference was not consumed: a corrected request goes through
     result = services.issue(uow(), location, "mixed", at(1), [("milk", 2)])
     assert not result.replayed and result.record.lines[0].issued == 2
+
+
+def test_requests_without_at_are_dated_in_the_order_they_are_applied(engine, uow, location):
+    """Server-dated requests never conflict with each other, however long each waited."""
+    services.put_item(uow(), location, "milk", None, on_hand=30)
+
+    results = run_concurrently(
+        40, lambda i: services.issue(uow(), location, f"now-{i}", None, [("milk", 1)])
+    )
+
+    assert sum(result.record.lines[0].issued for result in results) == 30
+    with Session(engine) as session:
+        times = session.exec(
+            select(MovementRow.at)
+            .where(MovementRow.location_id == location)
+            .order_by(MovementRow.id)
+        ).all()
+    assert times == sorted(times)
