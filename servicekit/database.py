@@ -6,7 +6,7 @@ import os
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event, exc, text
+from sqlalchemy import DateTime, Engine, NullPool, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 
@@ -15,11 +15,13 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
     """Create the engine with the settings each backend needs to be correct under concurrency.
 
     PostgreSQL: a bounded pool, pre-ping so a restarted server costs one failed request at most,
     and a connect timeout so a dead server answers 503 quickly instead of hanging a request.
+    ``pooled=False`` opens a connection per session and closes it after (tests that start
+    many threads use it, so idle connections do not pile up against the server's limit).
 
     SQLite (the embedded default): WAL, a busy timeout, foreign keys, and transactions begun
     explicitly. A deferred transaction that reads and then writes can fail at once with
@@ -49,6 +51,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
+    if not pooled:
+        return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
     return create_engine(
         url,
         pool_size=pool_size,

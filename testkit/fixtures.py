@@ -57,3 +57,28 @@ def inventory_server(inventory_database_url: str, tmp_path_factory) -> Iterator[
     )
     with process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def store_server(
+    store_database_url: str, inventory_server: ServiceProcess, tmp_path_factory
+) -> Iterator[ServiceProcess]:
+    """A real store_service process on a free port, on its own PostgreSQL database, talking
+    to `inventory_server` over HTTP.
+
+    Its pool (20 + 20 overflow) matches uvicorn's 40 worker threads: a checkout holds its
+    connection while it waits for the inventory, so a smaller pool would make a burst of
+    concurrent checkouts queue for connections instead of for the inventory.
+    """
+    log = Path(tmp_path_factory.mktemp("logs")) / "store.log"
+    process = ServiceProcess(
+        "store_service",
+        {
+            "STORE_DATABASE_URL": store_database_url,
+            "STORE_DB_POOL_SIZE": "20",
+            "INVENTORY_URL": inventory_server.url,
+        },
+        log_path=log,
+    )
+    with process:
+        yield process

@@ -23,8 +23,9 @@ def at(minutes: float) -> datetime:
 
 @pytest.fixture(scope="session")
 def engine(inventory_database_url: str) -> Iterator[Engine]:
-    # Large enough for the 50-thread concurrency tests: one connection per thread.
-    engine = make_engine(inventory_database_url, pool_size=30)
+    # Unpooled: the 50-thread tests open one connection per thread and close them after, so
+    # no idle connections pile up against the server's max_connections.
+    engine = make_engine(inventory_database_url, pooled=False)
     yield engine
     engine.dispose()
 
@@ -46,7 +47,8 @@ def app(inventory_database_url: str):
     from inventory_service.api.app import create_app
     from inventory_service.config import Settings
 
-    return create_app(Settings(INVENTORY_DATABASE_URL=inventory_database_url))
+    settings = Settings(INVENTORY_DATABASE_URL=inventory_database_url, INVENTORY_DB_POOL_SIZE=2)
+    return create_app(settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,295 @@
+"""The HTTP routes: thin translations between HTTP and the use cases and queries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from pydantic import AwareDatetime
+from sqlmodel import Session
+
+from servicekit.http import ID_PATTERN, Page, PageQuery, error_responses
+from store_service.api.schemas import (
+    CartIn,
+    CartItemPut,
+    CartOut,
+    CheckoutIn,
+    DailySalesOut,
+    OrderOut,
+    ProductOut,
+    ProductPut,
+    ReconciliationOut,
+    StoreIn,
+    StoreOut,
+)
+from store_service.application import queries, services
+from store_service.application.ports import Inventory
+from store_service.application.unit_of_work import UnitOfWork
+from store_service.domain.model import Product
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    return request.app.state.unit_of_work()
+
+
+def get_session(request: Request):
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_inventory(request: Request) -> Inventory:
+    return request.app.state.inventory
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+SessionDep = Annotated[Session, Depends(get_session)]
+InventoryDep = Annotated[Inventory, Depends(get_inventory)]
+StoreId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
+Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
+CartId = Annotated[str, Path(pattern=ID_PATTERN, examples=["cart-5a0c9d3e6f5b4e1c"])]
+OrderId = Annotated[str, Path(pattern=ID_PATTERN, examples=["order-0b7e4c1d2a3f4e5d"])]
+AtQuery = Annotated[
+    AwareDatetime | None,
+    Query(description="Availability at this time (ISO-8601, zoned). Absent: now."),
+]
+
+router = APIRouter()
+
+
+def now_or(at: datetime | None) -> datetime:
+    return at if at is not None else datetime.now(timezone.utc)
+
+
+# -- stores and catalog ---------------------------------------------------------------------
+
+
+@router.post(
+    "/stores",
+    tags=["stores"],
+    summary="Open a store",
+    response_model=StoreOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(409, 503),
+)
+def create_store(body: StoreIn, uow: UowDep) -> StoreOut:
+    """The store's id is also its stock location at the inventory service."""
+    store = services.create_store(uow, body.name, now_or(body.at), body.id)
+    return StoreOut.from_domain(store)
+
+
+@router.get("/stores", tags=["stores"], summary="List stores", response_model=Page[StoreOut])
+def list_stores(session: SessionDep, page: PageQuery) -> Page[StoreOut]:
+    stores, total = queries.list_stores(session, page.limit, page.offset)
+    data = [StoreOut.from_domain(store) for store in stores]
+    return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/stores/{store}",
+    tags=["stores"],
+    summary="Get a store",
+    response_model=StoreOut,
+    responses=error_responses(404),
+)
+def get_store(store: StoreId, session: SessionDep) -> StoreOut:
+    return StoreOut.from_domain(queries.get_store(session, store))
+
+
+@router.put(
+    "/stores/{store}/products/{sku}",
+    tags=["catalog"],
+    summary="Create or update a product of the store's catalog",
+    response_model=ProductOut,
+    response_model_exclude_none=True,
+    responses={201: {"model": ProductOut, "description": "Created"}, **error_responses(404, 503)},
+)
+def put_product(
+    store: StoreId, sku: Sku, body: ProductPut, uow: UowDep, response: Response
+) -> ProductOut:
+    """Open carts keep the price they captured; new and changed lines get the new one."""
+    product = Product(sku=sku, name=body.name, category=body.category, price=body.price)
+    change = services.put_product(uow, store, product, datetime.now(timezone.utc))
+    if change.created:
+        response.status_code = status.HTTP_201_CREATED
+    return ProductOut.from_domain(change.product)
+
+
+@router.get(
+    "/stores/{store}/products",
+    tags=["catalog"],
+    summary="List the store's products",
+    response_model=Page[ProductOut],
+    response_model_exclude_none=True,
+    responses=error_responses(404, 503),
+)
+def list_products(
+    store: StoreId,
+    session: SessionDep,
+    inventory: InventoryDep,
+    page: PageQuery,
+    category: str | None = None,
+    availability: Annotated[
+        bool, Query(description="Add `available` (from the inventory, one request per page).")
+    ] = False,
+    at: AtQuery = None,
+) -> Page[ProductOut]:
+    products, total = queries.list_products(session, store, page.limit, page.offset, category)
+    available = queries.availability(inventory, store, products, at) if availability else {}
+    data = [ProductOut.from_domain(product, available.get(product.sku)) for product in products]
+    return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/stores/{store}/products/{sku}",
+    tags=["catalog"],
+    summary="Get a product with its availability",
+    response_model=ProductOut,
+    responses=error_responses(404, 503),
+)
+def get_product(
+    store: StoreId, sku: Sku, session: SessionDep, inventory: InventoryDep, at: AtQuery = None
+) -> ProductOut:
+    """``available`` is read from the inventory at ``at``; 503 when the inventory is down."""
+    product = queries.get_product(session, store, sku)
+    available = queries.availability(inventory, store, [product], at)
+    return ProductOut.from_domain(product, available[sku])
+
+
+# -- carts and checkout ---------------------------------------------------------------------
+
+
+@router.post(
+    "/stores/{store}/carts",
+    tags=["carts"],
+    summary="Open a cart",
+    response_model=CartOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=error_responses(404, 503),
+)
+def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOut:
+    body = body or CartIn()
+    cart = services.open_cart(uow, store, now_or(body.at), body.customer_ref)
+    return CartOut.from_domain(cart)
+
+
+@router.get(
+    "/carts/{cart}",
+    tags=["carts"],
+    summary="Get a cart",
+    response_model=CartOut,
+    responses=error_responses(404),
+)
+def get_cart(cart: CartId, session: SessionDep) -> CartOut:
+    return CartOut.from_domain(queries.get_cart(session, cart))
+
+
+@router.put(
+    "/carts/{cart}/items/{sku}",
+    tags=["carts"],
+    summary="Set the quantity of a product in a cart (0 removes it)",
+    response_model=CartOut,
+    responses=error_responses(404, 409, 503),
+)
+def set_cart_item(cart: CartId, sku: Sku, body: CartItemPut, uow: UowDep) -> CartOut:
+    """422 when the store does not sell the SKU; 409 when the cart is no longer open (or a
+    checkout of it awaits a retry)."""
+    return CartOut.from_domain(services.set_cart_item(uow, cart, sku, body.quantity))
+
+
+@router.post(
+    "/carts/{cart}/checkout",
+    tags=["carts"],
+    summary="Check a cart out (idempotent)",
+    response_model=OrderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": OrderOut, "description": "A repeat: the cart's order"},
+        **error_responses(404, 409, 503),
+    },
+)
+def checkout(
+    cart: CartId,
+    uow: UowDep,
+    inventory: InventoryDep,
+    response: Response,
+    body: CheckoutIn | None = None,
+) -> OrderOut:
+    """Issue the cart's lines at the inventory (reference: the cart id), record the order
+    with what was fulfilled and what was lost, close the cart.
+
+    A repeat answers 200 with the same order. When the inventory is down or times out: 503,
+    nothing sold, the cart stays open; retrying is safe and never issues stock twice.
+    """
+    result = services.checkout(uow, inventory, cart, body.at if body is not None else None)
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return OrderOut.from_domain(result.order)
+
+
+# -- orders, sales, reconciliation ----------------------------------------------------------
+
+
+@router.get(
+    "/orders/{order}",
+    tags=["sales"],
+    summary="Get an order",
+    response_model=OrderOut,
+    responses=error_responses(404),
+)
+def get_order(order: OrderId, session: SessionDep) -> OrderOut:
+    return OrderOut.from_domain(queries.get_order(session, order))
+
+
+@router.get(
+    "/stores/{store}/orders",
+    tags=["sales"],
+    summary="List the store's orders by time placed",
+    response_model=Page[OrderOut],
+    responses=error_responses(404),
+)
+def list_orders(
+    store: StoreId,
+    session: SessionDep,
+    page: PageQuery,
+    start: Annotated[
+        AwareDatetime | None, Query(alias="from", description="Inclusive start.")
+    ] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive end.")] = None,
+) -> Page[OrderOut]:
+    orders, total = queries.list_orders(session, store, page.limit, page.offset, start, end)
+    data = [OrderOut.from_domain(order) for order in orders]
+    return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get(
+    "/stores/{store}/sales/daily",
+    tags=["sales"],
+    summary="Daily sales: orders, units sold and lost, revenue",
+    response_model=list[DailySalesOut],
+    responses=error_responses(404),
+)
+def daily_sales(
+    store: StoreId,
+    session: SessionDep,
+    start: Annotated[date | None, Query(alias="from", description="First UTC day.")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last UTC day (inclusive).")] = None,
+) -> list[DailySalesOut]:
+    """Days with orders only, aggregated by the database."""
+    return [
+        DailySalesOut.from_domain(day) for day in queries.daily_sales(session, store, start, end)
+    ]
+
+
+@router.get(
+    "/stores/{store}/reconciliation",
+    tags=["sales"],
+    summary="Sales vs the inventory ledger",
+    response_model=ReconciliationOut,
+    responses=error_responses(404, 503),
+)
+def reconciliation(
+    store: StoreId, session: SessionDep, inventory: InventoryDep
+) -> ReconciliationOut:
+    """Units fulfilled across the store's orders vs units issued at its inventory location."""
+    return ReconciliationOut.from_domain(queries.reconcile(session, inventory, store))

@@ -1,0 +1,258 @@
+"""The read side: lookups and listings straight from the tables, paginated and filtered in SQL.
+
+Reads never change state. Sales figures are aggregated by the database (one row per day),
+never by loading orders into Python; availability is read from the inventory in one request
+per page of products, not one per product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Sequence
+
+from sqlalchemy import Date, Numeric, cast, func, type_coerce
+from sqlmodel import Session, col, select
+
+from store_service.adapters.repository import (
+    cart_from_rows,
+    load_orders,
+    product_from_row,
+    store_from_row,
+)
+from store_service.adapters.tables import (
+    CartItemRow,
+    CartRow,
+    OrderLineRow,
+    OrderRow,
+    ProductRow,
+    StoreRow,
+)
+from store_service.application.ports import Inventory
+from store_service.domain.model import (
+    CENT,
+    Cart,
+    CartStatus,
+    Order,
+    Product,
+    Store,
+    UnknownCart,
+    UnknownOrder,
+    UnknownProduct,
+    UnknownStore,
+)
+
+
+@dataclass(frozen=True)
+class Slice:
+    rows: Sequence[Any]
+    total: int
+
+
+def _page(session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int) -> Slice:
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(*order_by).limit(limit).offset(offset)).all()
+    return Slice(rows, total)
+
+
+# -- stores and catalog ---------------------------------------------------------------------
+
+
+def get_store(session: Session, store_id: str) -> Store:
+    row = session.get(StoreRow, store_id)
+    if row is None:
+        raise UnknownStore(store_id)
+    return store_from_row(row)
+
+
+def list_stores(session: Session, limit: int, offset: int) -> tuple[list[Store], int]:
+    page = _page(session, select(StoreRow), [col(StoreRow.id)], limit, offset)
+    return [store_from_row(row) for row in page.rows], page.total
+
+
+def get_product(session: Session, store_id: str, sku: str) -> Product:
+    row = session.get(ProductRow, (store_id, sku))
+    if row is None:
+        get_store(session, store_id)
+        raise UnknownProduct(store_id, sku)
+    return product_from_row(row)
+
+
+def list_products(
+    session: Session, store_id: str, limit: int, offset: int, category: str | None = None
+) -> tuple[list[Product], int]:
+    get_store(session, store_id)
+    query = select(ProductRow).where(ProductRow.store_id == store_id)
+    if category is not None:
+        query = query.where(ProductRow.category == category)
+    page = _page(session, query, [col(ProductRow.sku)], limit, offset)
+    return [product_from_row(row) for row in page.rows], page.total
+
+
+def availability(
+    inventory: Inventory, store_id: str, products: Sequence[Product], at: datetime | None
+) -> dict[str, int]:
+    """Units on hand per product at the store's location at ``at`` (0 for unstocked ones)."""
+    if not products:
+        return {}
+    on_hand = inventory.on_hand(store_id, [product.sku for product in products], at)
+    return {product.sku: on_hand.get(product.sku, 0) for product in products}
+
+
+# -- carts and orders -----------------------------------------------------------------------
+
+
+def get_cart(session: Session, cart_id: str) -> Cart:
+    row = session.get(CartRow, cart_id)
+    if row is None:
+        raise UnknownCart(cart_id)
+    items = session.exec(select(CartItemRow).where(CartItemRow.cart_id == cart_id)).all()
+    return cart_from_rows(row, items)
+
+
+def get_order(session: Session, order_id: str) -> Order:
+    row = session.get(OrderRow, order_id)
+    if row is None:
+        raise UnknownOrder(order_id)
+    return load_orders(session, [row])[0]
+
+
+def list_orders(
+    session: Session,
+    store_id: str,
+    limit: int,
+    offset: int,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> tuple[list[Order], int]:
+    """A store's orders by time placed; ``start`` inclusive, ``end`` exclusive."""
+    get_store(session, store_id)
+    query = select(OrderRow).where(OrderRow.store_id == store_id)
+    if start is not None:
+        query = query.where(col(OrderRow.placed_at) >= start)
+    if end is not None:
+        query = query.where(col(OrderRow.placed_at) < end)
+    page = _page(session, query, [col(OrderRow.placed_at), col(OrderRow.id)], limit, offset)
+    return load_orders(session, page.rows), page.total
+
+
+# -- sales ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DailySales:
+    day: date
+    orders: int
+    units_sold: int
+    units_lost: int
+    revenue: Decimal
+
+
+def _utc_day(session: Session, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, in the session's SQL dialect."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column)  # SQLite holds the timestamps as naive UTC text
+    return cast(func.timezone("UTC", column), Date)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone.utc)
+
+
+def daily_sales(
+    session: Session, store_id: str, start: date | None = None, end: date | None = None
+) -> list[DailySales]:
+    """Per UTC day with orders (``start`` and ``end`` inclusive): orders, units sold and lost,
+    revenue. One GROUP BY in the database, filtered on the indexed ``placed_at``."""
+    get_store(session, store_id)
+    day = _utc_day(session, OrderRow.placed_at).label("day")
+    revenue = func.sum(OrderLineRow.fulfilled * OrderLineRow.unit_price)
+    query = (
+        select(
+            day,
+            func.count(func.distinct(OrderRow.id)).label("orders"),
+            func.sum(OrderLineRow.fulfilled).label("units_sold"),
+            func.sum(OrderLineRow.requested - OrderLineRow.fulfilled).label("units_lost"),
+            type_coerce(revenue, Numeric(18, 2)).label("revenue"),
+        )
+        .select_from(OrderRow)
+        .join(OrderLineRow, col(OrderLineRow.order_id) == OrderRow.id)
+        .where(OrderRow.store_id == store_id)
+    )
+    if start is not None:
+        query = query.where(col(OrderRow.placed_at) >= _midnight(start))
+    if end is not None:
+        query = query.where(col(OrderRow.placed_at) < _midnight(end + timedelta(days=1)))
+    rows = session.exec(query.group_by(day).order_by(day)).all()
+    return [
+        DailySales(
+            day=row.day if isinstance(row.day, date) else date.fromisoformat(row.day),
+            orders=row.orders,
+            units_sold=int(row.units_sold),
+            units_lost=int(row.units_lost),
+            revenue=Decimal(row.revenue).quantize(CENT),
+        )
+        for row in rows
+    ]
+
+
+def units_fulfilled_by_sku(session: Session, store_id: str) -> dict[str, int]:
+    """Units fulfilled per SKU across all the store's orders (summed by the database)."""
+    rows = session.exec(
+        select(OrderLineRow.sku, func.sum(OrderLineRow.fulfilled))
+        .join(OrderRow, col(OrderLineRow.order_id) == OrderRow.id)
+        .where(OrderRow.store_id == store_id)
+        .group_by(OrderLineRow.sku)
+    ).all()
+    return {sku: int(units) for sku, units in rows}
+
+
+# -- reconciliation -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkuBalance:
+    sku: str
+    fulfilled: int
+    issued: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.fulfilled == self.issued
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    store: str
+    skus: list[SkuBalance]
+    carts_pending_checkout: int
+
+    @property
+    def balanced(self) -> bool:
+        return all(sku.balanced for sku in self.skus)
+
+
+def reconcile(session: Session, inventory: Inventory, store_id: str) -> Reconciliation:
+    """Do the store's sales and the inventory's ledger agree, unit for unit, per SKU?
+
+    Units fulfilled across the store's orders must equal the units the inventory issued at
+    the store's location. A difference means stock left the shelf without a sale recorded (or
+    the reverse); ``carts_pending_checkout`` counts the carts whose checkout may have issued
+    stock and awaits a retry, the one legitimate (and temporary) cause.
+    """
+    get_store(session, store_id)
+    fulfilled = units_fulfilled_by_sku(session, store_id)
+    pending = session.exec(
+        select(func.count())
+        .select_from(CartRow)
+        .where(CartRow.store_id == store_id)
+        .where(CartRow.status == CartStatus.OPEN.value)
+        .where(col(CartRow.checkout_pending).is_(True))
+    ).one()
+    issued = inventory.issued_totals(store_id)
+    skus = [
+        SkuBalance(sku, fulfilled.get(sku, 0), issued.get(sku, 0))
+        for sku in sorted(fulfilled.keys() | issued.keys())
+    ]
+    return Reconciliation(store_id, skus, pending)

@@ -1,0 +1,53 @@
+"""The services as users start them: ``python -m ... serve`` under uvicorn, side by side, on
+the SQLite default with an empty environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from servicekit.migrations import alembic_config
+from store_service.tests.conftest import MIGRATIONS
+from testkit.processes import ServiceProcess
+
+
+@pytest.mark.slow
+def test_both_services_on_the_sqlite_default(tmp_path: Path):
+    (tmp_path / "inventory").mkdir()
+    (tmp_path / "store").mkdir()
+    inventory = ServiceProcess(
+        "inventory_service", {}, cwd=tmp_path / "inventory", inherit_env=False
+    )
+    with inventory:
+        store = ServiceProcess(
+            "store_service",
+            {"INVENTORY_URL": inventory.url},
+            cwd=tmp_path / "store",
+            inherit_env=False,
+        )
+        with store, httpx.Client(base_url=store.url, timeout=30) as client:
+            assert client.get("/readyz").json()["checks"] == {"database": "ok", "inventory": "ok"}
+            client.post("/stores", json={"id": "s1", "name": "Local"})
+            client.put(
+                "/stores/s1/products/milk", json={"name": "Milk", "category": "d", "price": 0.1}
+            )
+            httpx.put(f"{inventory.url}/locations/s1/items/milk", json={"on_hand": 2})
+            cart = client.post("/stores/s1/carts").json()["id"]
+            client.put(f"/carts/{cart}/items/milk", json={"quantity": 3})
+            order = client.post(f"/carts/{cart}/checkout").json()
+            assert (order["units_fulfilled"], order["units_lost"], order["total"]) == (2, 1, 0.2)
+            assert client.get("/stores/s1/sales/daily").json()[0]["revenue"] == 0.2
+            assert client.get("/stores/s1/reconciliation").json()["balanced"]
+            assert client.get("/docs").status_code == 200
+    assert (tmp_path / "store" / "data" / "store.db").is_file()
+
+
+def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path):
+    from alembic import command
+
+    config = alembic_config(MIGRATIONS, f"sqlite:///{tmp_path}/m.db")
+    command.upgrade(config, "head")
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
