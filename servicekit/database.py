@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Sequence
 
-from sqlalchemy import DateTime, Engine, NullPool, create_engine, event, exc, text
+from sqlalchemy import DateTime, Engine, NullPool, create_engine, event, exc, func, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Session, select
+
+#: Constraint and index names for every service's tables, so migrations can name them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def is_sqlite(url: str) -> bool:
@@ -103,3 +114,20 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One page of query results and how many rows match in all."""
+
+    rows: Sequence[Any]
+    total: int
+
+
+def paginate(
+    session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int
+) -> Slice:
+    """Count the query's matches and fetch one page of them, in a stable order, in SQL."""
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(*order_by).limit(limit).offset(offset)).all()
+    return Slice(rows, total)

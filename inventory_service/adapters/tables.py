@@ -18,24 +18,16 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from servicekit.database import UTCDateTime
+from servicekit.database import NAMING_CONVENTION, UTCDateTime
 
 #: Auto-incrementing 64-bit ids; SQLite only auto-increments an INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 
 class InventoryTable(SQLModel):
     """Base of this service's tables: their own metadata, apart from other services'."""
 
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class LocationRow(InventoryTable, table=True):

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
-from sqlmodel import Session
 
 from inventory_service.api.routes import router
 from inventory_service.application.unit_of_work import UnitOfWork
@@ -24,10 +19,9 @@ from inventory_service.domain.model import (
     UnknownLocation,
     UnknownSkus,
 )
-from servicekit.database import for_writing, make_engine
-from servicekit.http import health_router, install_database_error_handlers
+from servicekit.app import bind_units_of_work, install_domain_errors, service_app
+from servicekit.database import make_engine
 from servicekit.logging import configure_logging
-from servicekit.metrics import install_metrics
 
 DESCRIPTION = """
 Stock per (location, SKU), a movement ledger, replenishment policies (`none`, `rQ`, `sS`,
@@ -37,7 +31,7 @@ Stock per (location, SKU), a movement ledger, replenishment policies (`none`, `r
 periodic reviews due by then are applied, in time order, before the request is handled.
 """
 
-STATUS_OF_ERROR: dict[type[InventoryError], int] = {
+STATUS_OF_ERROR: dict[type[Exception], int] = {
     UnknownLocation: 404,
     UnknownSkus: 404,
     TimeWentBackwards: 409,
@@ -81,36 +75,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     engine = make_engine(settings.database_url, settings.db_pool_size)
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        engine.dispose()
-
-    app = FastAPI(
-        title="inventory_service",
-        version="0.1.0",
-        description=DESCRIPTION,
-        lifespan=lifespan,
+    app, registry = service_app(
+        title="inventory_service", description=DESCRIPTION, engine=engine, routers=[router]
     )
-    registry = CollectorRegistry()
-    metrics = DomainMetrics(registry)
-
-    writer = for_writing(engine)
-    app.state.engine = engine
-    app.state.session_factory = lambda: Session(engine)
-    app.state.unit_of_work = lambda: UnitOfWork(
-        lambda: Session(writer, expire_on_commit=False), metrics.publish
-    )
-
-    @app.exception_handler(InventoryError)
-    async def domain_error(_request: Request, error: InventoryError) -> JSONResponse:
-        return JSONResponse(
-            status_code=STATUS_OF_ERROR.get(type(error), 400), content={"detail": str(error)}
-        )
-
-    install_database_error_handlers(app)
-    install_metrics(app, registry)
-    app.include_router(health_router(engine))
-    app.include_router(router)
+    bind_units_of_work(app, engine, UnitOfWork, DomainMetrics(registry).publish)
+    install_domain_errors(app, InventoryError, STATUS_OF_ERROR)
     return app

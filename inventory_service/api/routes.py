@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime
 from sqlmodel import Session
@@ -26,19 +26,10 @@ from inventory_service.api.schemas import (
 from inventory_service.application import queries, services
 from inventory_service.application.unit_of_work import UnitOfWork
 from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
+from servicekit.app import get_session, get_unit_of_work
 from servicekit.http import ID_PATTERN, Page, PageQuery, error_responses
 
-
-def get_uow(request: Request) -> UnitOfWork:
-    return request.app.state.unit_of_work()
-
-
-def get_session(request: Request):
-    with request.app.state.session_factory() as session:
-        yield session
-
-
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 SessionDep = Annotated[Session, Depends(get_session)]
 LocationId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]

@@ -6,9 +6,8 @@ but only when something is actually due (`has_due_events`), so most reads take n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
@@ -21,18 +20,7 @@ from inventory_service.adapters.tables import (
     StockItemRow,
 )
 from inventory_service.domain.model import OrderStatus, StockItem, UnknownLocation, UnknownSkus
-
-
-@dataclass(frozen=True)
-class Slice:
-    rows: Sequence[Any]
-    total: int
-
-
-def _page(session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int) -> Slice:
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(*order_by).limit(limit).offset(offset)).all()
-    return Slice(rows, total)
+from servicekit.database import Slice, paginate
 
 
 def require_location(session: Session, location_id: str) -> None:
@@ -61,7 +49,7 @@ def list_locations(session: Session, limit: int, offset: int) -> Slice:
         .label("items")
     )
     query = select(LocationRow.id, LocationRow.clock, item_count)
-    return _page(session, query, [col(LocationRow.id)], limit, offset)
+    return paginate(session, query, [col(LocationRow.id)], limit, offset)
 
 
 def get_item(session: Session, location_id: str, sku: str) -> StockItem:
@@ -79,7 +67,7 @@ def list_items(
     query = select(StockItemRow).where(StockItemRow.location_id == location_id)
     if skus:
         query = query.where(col(StockItemRow.sku).in_(skus))
-    page = _page(session, query, [col(StockItemRow.sku)], limit, offset)
+    page = paginate(session, query, [col(StockItemRow.sku)], limit, offset)
     return [item_from_row(row) for row in page.rows], page.total
 
 
@@ -107,7 +95,7 @@ def list_movements(
         query = query.where(col(MovementRow.at) >= start)
     if end is not None:
         query = query.where(col(MovementRow.at) < end)
-    return _page(session, query, [col(MovementRow.at), col(MovementRow.id)], limit, offset)
+    return paginate(session, query, [col(MovementRow.at), col(MovementRow.id)], limit, offset)
 
 
 def _units(kind: str) -> Any:
@@ -159,4 +147,4 @@ def list_purchase_orders(
     if end is not None:
         query = query.where(col(PurchaseOrderRow.placed_at) < end)
     order = [col(PurchaseOrderRow.placed_at), col(PurchaseOrderRow.id)]
-    return _page(session, query, order, limit, offset)
+    return paginate(session, query, order, limit, offset)

@@ -1,39 +1,16 @@
-"""One unit of work per use case: a session, the repository, an explicit commit.
-
-Leaving the ``with`` block without `commit` rolls everything back, so a use case that fails
-half-way changes nothing. Domain events are published only after the commit succeeded.
-"""
+"""The inventory's unit of work: the location repository in one transaction."""
 
 from __future__ import annotations
-
-from typing import Callable
 
 from sqlmodel import Session
 
 from inventory_service.adapters.repository import LocationRepository
-from inventory_service.domain.model import Event
-
-Publish = Callable[[list[Event]], None]
+from servicekit.unit_of_work import SqlUnitOfWork
 
 
-class UnitOfWork:
+class UnitOfWork(SqlUnitOfWork):
     locations: LocationRepository
-    session: Session
 
-    def __init__(self, session_factory: Callable[[], Session], publish: Publish | None = None):
-        self.session_factory = session_factory
-        self.publish = publish or (lambda events: None)
-
-    def __enter__(self) -> UnitOfWork:
-        self.session = self.session_factory()
-        self.locations = LocationRepository(self.session)
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.session.rollback()
-        self.session.close()
-
-    def commit(self) -> None:
-        self.locations.flush()
-        self.session.commit()
-        self.publish(self.locations.collect_events())
+    def open_repository(self, session: Session) -> LocationRepository:
+        self.locations = LocationRepository(session)
+        return self.locations

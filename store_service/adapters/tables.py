@@ -12,23 +12,15 @@ from decimal import Decimal
 from sqlalchemy import Boolean, CheckConstraint, Index, MetaData, Numeric, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from servicekit.database import UTCDateTime
+from servicekit.database import NAMING_CONVENTION, UTCDateTime
 
 Money = Numeric(12, 2)
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 
 class StoreTable(SQLModel):
     """Base of this service's tables: their own metadata, apart from other services'."""
 
-    metadata = MetaData(naming_convention=NAMING)
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class StoreRow(StoreTable, table=True):

@@ -3,18 +3,12 @@ and error mapping."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
-from sqlmodel import Session
 
-from servicekit.database import for_writing, make_engine
-from servicekit.http import health_router, install_database_error_handlers
+from servicekit.app import bind_units_of_work, install_domain_errors, service_app
+from servicekit.database import make_engine
 from servicekit.logging import configure_logging
-from servicekit.metrics import install_metrics
 from store_service.adapters.inventory_client import InventoryClient
 from store_service.api.routes import router
 from store_service.application.ports import InventoryRejected, InventoryUnavailable
@@ -47,7 +41,8 @@ issued twice. When the inventory is down: 503, nothing sold, the cart stays open
 **Time is data**: writes take an optional `at` (ISO-8601 with a zone).
 """
 
-STATUS_OF_ERROR: dict[type[StoreError], int] = {
+#: Subclasses answer like their nearest mapped base (see `servicekit.app.install_domain_errors`).
+STATUS_OF_ERROR: dict[type[Exception], int] = {
     UnknownStore: 404,
     UnknownProduct: 404,
     UnknownCart: 404,
@@ -59,17 +54,8 @@ STATUS_OF_ERROR: dict[type[StoreError], int] = {
     InventoryRejected: 409,
     ProductNotSold: 422,
     InvalidInput: 422,
+    InventoryUnavailable: 503,
 }
-
-
-def status_of(error: StoreError) -> int:
-    """The HTTP status of a rule violation; subclasses answer like their nearest mapped base."""
-    if isinstance(error, InventoryUnavailable):
-        return 503
-    for cls in type(error).__mro__:
-        if cls in STATUS_OF_ERROR:
-            return STATUS_OF_ERROR[cls]
-    return 400
 
 
 class DomainMetrics:
@@ -109,40 +95,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout_seconds=settings.inventory_timeout_seconds,
         retries=settings.inventory_retries,
     )
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        inventory.close()
-        engine.dispose()
-
-    app = FastAPI(
+    app, registry = service_app(
         title="store_service",
-        version="0.1.0",
         description=DESCRIPTION,
-        lifespan=lifespan,
+        engine=engine,
+        routers=[router],
+        # The inventory is reported, but only the store's own database decides readiness.
+        extra_checks=lambda: {"inventory": inventory.health()},
+        closers=[inventory.close],
     )
-    registry = CollectorRegistry()
-    metrics = DomainMetrics(registry)
-
-    writer = for_writing(engine)
-    app.state.engine = engine
     app.state.inventory = inventory
-    app.state.session_factory = lambda: Session(engine)
-    app.state.unit_of_work = lambda: UnitOfWork(
-        lambda: Session(writer, expire_on_commit=False), metrics.publish
-    )
-
-    @app.exception_handler(StoreError)
-    async def domain_error(_request: Request, error: StoreError) -> JSONResponse:
-        code = status_of(error)
-        headers = {"Retry-After": "1"} if code == 503 else None
-        return JSONResponse(status_code=code, content={"detail": str(error)}, headers=headers)
-
-    install_database_error_handlers(app)
-    install_metrics(app, registry)
-    app.include_router(
-        health_router(engine, extra_checks=lambda: {"inventory": inventory.health()})
-    )
-    app.include_router(router)
+    bind_units_of_work(app, engine, UnitOfWork, DomainMetrics(registry).publish)
+    install_domain_errors(app, StoreError, STATUS_OF_ERROR)
     return app

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import AwareDatetime
 from sqlmodel import Session
 
+from servicekit.app import get_session, get_unit_of_work
 from servicekit.http import ID_PATTERN, Page, PageQuery, error_responses
 from store_service.api.schemas import (
     CartIn,
@@ -29,20 +30,11 @@ from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import Product
 
 
-def get_uow(request: Request) -> UnitOfWork:
-    return request.app.state.unit_of_work()
-
-
-def get_session(request: Request):
-    with request.app.state.session_factory() as session:
-        yield session
-
-
 def get_inventory(request: Request) -> Inventory:
     return request.app.state.inventory
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 SessionDep = Annotated[Session, Depends(get_session)]
 InventoryDep = Annotated[Inventory, Depends(get_inventory)]
 StoreId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]

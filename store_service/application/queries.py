@@ -15,6 +15,8 @@ from typing import Any, Sequence
 from sqlalchemy import Date, Numeric, cast, func, type_coerce
 from sqlmodel import Session, col, select
 
+from servicekit.database import paginate
+
 from store_service.adapters.repository import (
     cart_from_rows,
     load_orders,
@@ -43,19 +45,6 @@ from store_service.domain.model import (
     UnknownStore,
 )
 
-
-@dataclass(frozen=True)
-class Slice:
-    rows: Sequence[Any]
-    total: int
-
-
-def _page(session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int) -> Slice:
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(*order_by).limit(limit).offset(offset)).all()
-    return Slice(rows, total)
-
-
 # -- stores and catalog ---------------------------------------------------------------------
 
 
@@ -67,7 +56,7 @@ def get_store(session: Session, store_id: str) -> Store:
 
 
 def list_stores(session: Session, limit: int, offset: int) -> tuple[list[Store], int]:
-    page = _page(session, select(StoreRow), [col(StoreRow.id)], limit, offset)
+    page = paginate(session, select(StoreRow), [col(StoreRow.id)], limit, offset)
     return [store_from_row(row) for row in page.rows], page.total
 
 
@@ -86,7 +75,7 @@ def list_products(
     query = select(ProductRow).where(ProductRow.store_id == store_id)
     if category is not None:
         query = query.where(ProductRow.category == category)
-    page = _page(session, query, [col(ProductRow.sku)], limit, offset)
+    page = paginate(session, query, [col(ProductRow.sku)], limit, offset)
     return [product_from_row(row) for row in page.rows], page.total
 
 
@@ -133,7 +122,7 @@ def list_orders(
         query = query.where(col(OrderRow.placed_at) >= start)
     if end is not None:
         query = query.where(col(OrderRow.placed_at) < end)
-    page = _page(session, query, [col(OrderRow.placed_at), col(OrderRow.id)], limit, offset)
+    page = paginate(session, query, [col(OrderRow.placed_at), col(OrderRow.id)], limit, offset)
     return load_orders(session, page.rows), page.total
 
 

@@ -1,0 +1,90 @@
+"""What every service's composition root does the same way: the FastAPI app with its lifespan,
+health endpoints, metrics, sessions and units of work, and the mapping of errors to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any, Callable, Iterable
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from servicekit.database import for_writing
+from servicekit.http import health_router, install_database_error_handlers
+from servicekit.metrics import install_metrics
+from servicekit.unit_of_work import SqlUnitOfWork
+
+
+def service_app(
+    *,
+    title: str,
+    description: str,
+    engine: Engine,
+    routers: Iterable[APIRouter],
+    extra_checks: Callable[[], dict[str, str]] | None = None,
+    closers: Iterable[Callable[[], None]] = (),
+) -> tuple[FastAPI, CollectorRegistry]:
+    """The app with ``/healthz``, ``/readyz``, ``/metrics``, database errors as 503, the
+    routers, and a lifespan that closes ``closers`` and the engine on shutdown. Returns the
+    metrics registry for the service's own counters."""
+    to_close = [*closers, engine.dispose]
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        for close in to_close:
+            close()
+
+    app = FastAPI(title=title, version="0.1.0", description=description, lifespan=lifespan)
+    registry = CollectorRegistry()
+    install_database_error_handlers(app)
+    install_metrics(app, registry)
+    app.include_router(health_router(engine, extra_checks))
+    for router in routers:
+        app.include_router(router)
+    return app, registry
+
+
+def bind_units_of_work(
+    app: FastAPI,
+    engine: Engine,
+    unit_of_work: type[SqlUnitOfWork],
+    publish: Callable[[list[Any]], None],
+) -> None:
+    """Give requests read sessions (`get_session`) and units of work (`get_unit_of_work`)."""
+    writer = for_writing(engine)
+    app.state.session_factory = lambda: Session(engine)
+    app.state.unit_of_work = lambda: unit_of_work(
+        lambda: Session(writer, expire_on_commit=False), publish
+    )
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: a read-only session for the request, closed after it."""
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+def get_unit_of_work(request: Request) -> SqlUnitOfWork:
+    """FastAPI dependency: a fresh unit of work for the request's use case."""
+    return request.app.state.unit_of_work()
+
+
+def install_domain_errors(
+    app: FastAPI, base: type[Exception], statuses: dict[type[Exception], int]
+) -> None:
+    """Answer domain rule violations with their status and ``{"detail": str(error)}``.
+
+    A subclass answers like its nearest mapped base class; unmapped ones are a 400.
+    """
+
+    async def domain_error(_request: Request, error: Exception) -> JSONResponse:
+        code = next((statuses[c] for c in type(error).__mro__ if c in statuses), 400)
+        headers = {"Retry-After": "1"} if code == 503 else None
+        return JSONResponse(status_code=code, content={"detail": str(error)}, headers=headers)
+
+    app.add_exception_handler(base, domain_error)
