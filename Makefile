@@ -16,7 +16,7 @@ COVERAGE := $(foreach package,$(SERVICES) servicekit,--cov=$(package)) --cov-rep
 # Choose the PostgreSQL server for the tests (TEST_DATABASE_URL, a local one, or Docker) or stop.
 WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
 
-.PHONY: help setup lint fmt test test-unit test-inventory test-store test-sim serve-inventory serve-store clean
+.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim serve-inventory serve-store clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ $(VENV)/.installed: $(REQUIREMENTS)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+demo: setup ## run the default scenario against both services on SQLite; report in out/demo
+	$(PY) scripts/demo.py $(ARGS)
 
 lint: setup ## black --check and flake8 over every service
 	$(BIN)/black --check --quiet .

@@ -11,13 +11,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, exc
 
 from servicekit.database import database_error_is_unavailability, ping
+from servicekit.ids import ID_PATTERN  # noqa: F401 - re-exported for the services' APIs
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-#: The shape of ids in paths and bodies: stores, locations, SKUs, carts.
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
 
 
 class Page(BaseModel, Generic[T]):

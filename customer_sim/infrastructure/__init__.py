@@ -1,0 +1,1 @@
+"""Adapters to the outside world: the services' HTTP APIs, the run database, report files."""

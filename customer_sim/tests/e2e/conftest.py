@@ -1,0 +1,24 @@
+"""End-to-end fixtures: the real store and inventory processes (from ``testkit.fixtures``) and
+a PostgreSQL run database for the simulator."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from testkit import database
+
+
+@pytest.fixture(scope="session")
+def services(store_server, inventory_server):
+    """(store, inventory): real processes on PostgreSQL, the store wired to that inventory."""
+    return store_server, inventory_server
+
+
+@pytest.fixture(scope="session")
+def sim_database_url(postgres_admin_url: str) -> Iterator[str]:
+    """The simulator's run database on PostgreSQL (its tables are made by the simulator)."""
+    url = database.create_database(postgres_admin_url, "dss_test_customer_sim")
+    yield url
+    database.drop_database(postgres_admin_url, url)

@@ -1,0 +1,178 @@
+"""Short scenarios against real store and inventory processes on PostgreSQL: the KPIs must
+agree with the services' own records."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from customer_sim.cli import main
+from customer_sim.infrastructure.run_database import RunDatabase
+from customer_sim.tests.builders import scenario_data, scenario_yaml
+from testkit.processes import ROOT, free_port
+
+pytestmark = pytest.mark.slow
+
+SCENARIOS = ROOT / "customer_sim" / "scenarios"
+
+
+@pytest.fixture
+def sim_env(sim_database_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("SIM_DATABASE_URL", sim_database_url)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(services, scenario: Path, out: Path, *extra: str) -> int:
+    store, inventory = services
+    return run_with(store.url, inventory.url, scenario, out, *extra)
+
+
+def run_with(store_url: str, inventory_url: str, scenario: Path, out: Path, *extra: str) -> int:
+    return main(
+        ["run", str(scenario), "--out", str(out), "--store-url", store_url,
+         "--inventory-url", inventory_url, "--progress", "log", *extra]
+    )  # fmt: skip
+
+
+def summary_of(out: Path) -> dict[str, Any]:
+    return json.loads((out / "summary.json").read_text())
+
+
+def get(base: str, path: str, **params: Any) -> Any:
+    response = httpx.get(f"{base}{path}", params=params, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
+def assert_matches_the_services(services, summary: dict[str, Any]) -> None:
+    """Sold units = the store's sales = the inventory's issues, per SKU and in total."""
+    store, inventory = services
+    store_id, kpis = summary["store_id"], summary["kpis"]
+    daily = get(store.url, f"/stores/{store_id}/sales/daily")
+    assert sum(day["units_sold"] for day in daily) == kpis["units_sold"]
+    assert sum(day["units_lost"] for day in daily) == kpis["units_lost"]
+    assert sum(day["orders"] for day in daily) == kpis["orders"]
+    assert round(sum(day["revenue"] for day in daily), 2) == kpis["revenue"]
+
+    reconciliation = get(store.url, f"/stores/{store_id}/reconciliation")
+    assert reconciliation["balanced"] is True
+
+    totals = {
+        row["sku"]: row for row in get(inventory.url, f"/locations/{store_id}/movements/totals")
+    }
+    items = {row["sku"]: row for row in get(inventory.url, f"/locations/{store_id}/items")["data"]}
+    for sku in summary["skus"]:
+        issued = totals[sku["sku"]]["issued"] if sku["sku"] in totals else 0
+        assert sku["units_sold"] == issued, sku["sku"]
+        assert sku["final_on_hand"] == items[sku["sku"]]["on_hand"], sku["sku"]
+    assert sum(row["issued"] for row in totals.values()) == kpis["units_sold"]
+
+    orders = get(inventory.url, f"/locations/{store_id}/purchase-orders", limit=1)
+    assert orders["total"] == kpis["purchase_orders"]
+
+
+def test_single_sku_through_the_module_entry_point(services, sim_database_url, tmp_path):
+    store, inventory = services
+    out = tmp_path / "single"
+    env = {**os.environ, "SIM_DATABASE_URL": sim_database_url, "STORE_URL": store.url,
+           "INVENTORY_URL": inventory.url, "PYTHONPATH": str(ROOT)}  # fmt: skip
+    completed = subprocess.run(
+        [sys.executable, "-m", "customer_sim", "run", str(SCENARIOS / "single-sku.yaml"),
+         "--days", "1", "--out", str(out)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr
+    summary = summary_of(out)
+    assert summary["kpis"]["arrivals"] > 0 and summary["kpis"]["units_sold"] > 0
+    assert summary["kpis"]["units_sold"] == summary["kpis"]["buyers"]  # one unit each
+    assert_matches_the_services(services, summary)
+    assert "units sold" in completed.stdout
+
+    database = RunDatabase(sim_database_url)
+    try:
+        record = database.get_run(summary["store_id"])
+        assert record is not None and record.status == "succeeded"
+        assert record.summary["kpis"] == summary["kpis"]
+        assert len(database.daily_rows(record.id)) == 1
+    finally:
+        database.close()
+
+
+def test_default_for_two_days_matches_the_services(services, sim_env):
+    out = sim_env / "default"
+    assert run(services, SCENARIOS / "default.yaml", out, "--days", "2") == 0
+    summary = summary_of(out)
+    assert summary["days"] == 2 and len(summary["skus"]) == 10
+    assert_matches_the_services(services, summary)
+    with (out / "daily.csv").open() as file:
+        rows = list(csv.DictReader(file))
+    assert [row["day"] for row in rows] == ["2026-03-02", "2026-03-03"]
+    assert sum(int(row["units_sold"]) for row in rows) == summary["kpis"]["units_sold"]
+    assert (out / "on_hand.png").stat().st_size > 0
+    assert (out / "daily_sales.png").stat().st_size > 0
+
+
+def test_same_seed_against_the_services_gives_identical_results(services, sim_env):
+    first, second = sim_env / "first", sim_env / "second"
+    scenario = SCENARIOS / "default.yaml"
+    assert run(services, scenario, first, "--days", "1", "--seed", "5") == 0
+    assert run(services, scenario, second, "--days", "1", "--seed", "5") == 0
+    one, two = summary_of(first), summary_of(second)
+    assert one["store_id"] != two["store_id"]  # each run opens its own store
+    assert one["kpis"] == two["kpis"]
+    assert one["skus"] == two["skus"]
+    assert (first / "daily.csv").read_text() == (second / "daily.csv").read_text()
+
+
+def test_compare_runs_each_scenario_in_its_own_store(services, sim_env, capsys):
+    store, inventory = services
+    out = sim_env / "compare"
+    code = main(
+        ["compare", str(SCENARIOS / "compare-rq.yaml"), str(SCENARIOS / "compare-ss.yaml"),
+         "--days", "1", "--out", str(out), "--store-url", store.url,
+         "--inventory-url", inventory.url, "--progress", "log"]
+    )  # fmt: skip
+    assert code == 0
+    rq, ss = summary_of(out / "compare-rq"), summary_of(out / "compare-ss")
+    assert rq["store_id"] != ss["store_id"] and rq["seed"] == ss["seed"]
+    assert rq["kpis"]["arrivals"] == ss["kpis"]["arrivals"]  # the same customers
+    assert (out / "comparison.png").stat().st_size > 0
+    assert "compare-rq" in capsys.readouterr().out
+    for summary in (rq, ss):
+        assert_matches_the_services(services, summary)
+
+
+def counts(services) -> tuple[int, int]:
+    store, inventory = services
+    stores = get(store.url, "/stores", limit=1)["total"]
+    locations = get(inventory.url, "/locations", limit=1)["total"]
+    return stores, locations
+
+
+def test_a_bad_scenario_exits_2_without_touching_the_services(services, sim_env):
+    bad = sim_env / "bad.yaml"
+    data = scenario_data()
+    data["products"][0]["policy"] = {"type": "Rq", "reorder_point": 1, "order_quantity": 1}
+    bad.write_text(scenario_yaml(data))
+    before = counts(services)
+    assert run(services, bad, sim_env / "bad") == 2
+    assert counts(services) == before
+    assert not (sim_env / "bad").exists()
+
+
+def test_an_unreachable_store_exits_3(services, sim_env, monkeypatch):
+    _, inventory = services
+    monkeypatch.setenv("SIM_HTTP_RETRIES", "1")
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    scenario = SCENARIOS / "single-sku.yaml"
+    assert run_with(nowhere, inventory.url, scenario, sim_env / "x", "--days", "1") == 3
