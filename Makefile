@@ -11,8 +11,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 REQUIREMENTS := requirements-dev.txt $(wildcard */requirements.txt)
 SERVICES := inventory_service store_service customer_sim
-TEST_DIRS = $(wildcard $(addsuffix /tests,$(SERVICES)))
-COVERAGE := $(foreach package,$(SERVICES) servicekit,--cov=$(package)) --cov-report=term
+TEST_PACKAGES := $(SERVICES) servicekit
+TEST_DIRS = $(wildcard $(addsuffix /tests,$(TEST_PACKAGES)))
+COVERAGE := $(foreach package,$(TEST_PACKAGES),--cov=$(package)) --cov-report=term
 # Choose the PostgreSQL server for the tests (TEST_DATABASE_URL, a local one, or Docker) or stop.
 WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
 

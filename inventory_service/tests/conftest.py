@@ -23,18 +23,34 @@ def at(minutes: float) -> datetime:
 
 @pytest.fixture(scope="session")
 def engine(inventory_database_url: str) -> Iterator[Engine]:
-    # Unpooled: the 50-thread tests open one connection per thread and close them after, so
-    # no idle connections pile up against the server's max_connections.
+    engine = make_engine(inventory_database_url, pool_size=2)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def unpooled_engine(inventory_database_url: str) -> Iterator[Engine]:
+    """For the 50-thread tests: a connection per thread, closed after, so that no idle
+    connections pile up against the server's max_connections."""
     engine = make_engine(inventory_database_url, pooled=False)
     yield engine
     engine.dispose()
 
 
-@pytest.fixture
-def uow(engine: Engine) -> Callable[[], UnitOfWork]:
+def unit_of_work_factory(engine: Engine) -> Callable[[], UnitOfWork]:
     """A fresh unit of work per call, as the API gives one per request."""
     writer = for_writing(engine)
     return lambda: UnitOfWork(lambda: Session(writer, expire_on_commit=False))
+
+
+@pytest.fixture
+def uow(engine: Engine) -> Callable[[], UnitOfWork]:
+    return unit_of_work_factory(engine)
+
+
+@pytest.fixture
+def threaded_uow(unpooled_engine: Engine) -> Callable[[], UnitOfWork]:
+    return unit_of_work_factory(unpooled_engine)
 
 
 @pytest.fixture

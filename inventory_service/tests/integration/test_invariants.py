@@ -81,11 +81,11 @@ def test_on_hand_equals_the_ledger_and_never_goes_negative_under_a_random_mix(
     assert received > 0  # the mix did exercise receipts
 
 
-def test_no_oversell_when_fifty_threads_want_the_last_units(engine, uow, location):
-    services.put_item(uow(), location, "last", at(0), on_hand=7)
+def test_no_oversell_when_fifty_threads_want_the_last_units(engine, threaded_uow, location):
+    services.put_item(threaded_uow(), location, "last", at(0), on_hand=7)
 
     results = run_concurrently(
-        50, lambda i: services.issue(uow(), location, f"buyer-{i}", at(1), [("last", 1)])
+        50, lambda i: services.issue(threaded_uow(), location, f"buyer-{i}", at(1), [("last", 1)])
     )
 
     issued = sum(result.record.lines[0].issued for result in results)
@@ -94,11 +94,11 @@ def test_no_oversell_when_fifty_threads_want_the_last_units(engine, uow, locatio
     assert ledger_sum(engine, location, "last") == 0
 
 
-def test_the_same_reference_sent_concurrently_issues_once(engine, uow, location):
-    services.put_item(uow(), location, "milk", at(0), on_hand=100)
+def test_the_same_reference_sent_concurrently_issues_once(engine, threaded_uow, location):
+    services.put_item(threaded_uow(), location, "milk", at(0), on_hand=100)
 
     results = run_concurrently(
-        20, lambda i: services.issue(uow(), location, "one-checkout", at(1), [("milk", 3)])
+        20, lambda i: services.issue(threaded_uow(), location, "one-checkout", at(1), [("milk", 3)])
     )
 
     assert sum(not result.replayed for result in results) == 1
@@ -114,21 +114,21 @@ def test_the_same_reference_sent_concurrently_issues_once(engine, uow, location)
 
 
 def test_a_purchase_order_is_received_exactly_once_whichever_request_triggers_it(
-    engine, uow, location
+    engine, threaded_uow, location
 ):
     policy = make_policy("rQ", reorder_point=5, order_quantity=20)
     services.put_item(
-        uow(), location, "milk", at(0), on_hand=5, policy=policy, lead_time_minutes=60
+        threaded_uow(), location, "milk", at(0), on_hand=5, policy=policy, lead_time_minutes=60
     )  # fmt: skip  (places one order due at 60)
-    services.put_item(uow(), location, "tea", at(0), on_hand=50)
+    services.put_item(threaded_uow(), location, "tea", at(0), on_hand=50)
 
     def trigger(i: int):
         kind = i % 3
         if kind == 0:
-            return services.advance_clock(uow(), location, at(61))
+            return services.advance_clock(threaded_uow(), location, at(61))
         if kind == 1:
-            return services.advance_clock_if_due(uow(), location, at(61))
-        return services.issue(uow(), location, f"tea-{i}", at(61), [("tea", 1)])
+            return services.advance_clock_if_due(threaded_uow(), location, at(61))
+        return services.issue(threaded_uow(), location, f"tea-{i}", at(61), [("tea", 1)])
 
     run_concurrently(24, trigger)
 
@@ -162,12 +162,14 @@ def test_an_issue_naming_an_unknown_sku_moves_nothing(engine, uow, location):
     assert not result.replayed and result.record.lines[0].issued == 2
 
 
-def test_requests_without_at_are_dated_in_the_order_they_are_applied(engine, uow, location):
+def test_requests_without_at_are_dated_in_the_order_they_are_applied(
+    engine, threaded_uow, location
+):
     """Server-dated requests never conflict with each other, however long each waited."""
-    services.put_item(uow(), location, "milk", None, on_hand=30)
+    services.put_item(threaded_uow(), location, "milk", None, on_hand=30)
 
     results = run_concurrently(
-        40, lambda i: services.issue(uow(), location, f"now-{i}", None, [("milk", 1)])
+        40, lambda i: services.issue(threaded_uow(), location, f"now-{i}", None, [("milk", 1)])
     )
 
     assert sum(result.record.lines[0].issued for result in results) == 30

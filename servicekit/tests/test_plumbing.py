@@ -1,0 +1,61 @@
+"""The shared plumbing's own behaviour: settings, logging formats, database waiting."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from sqlalchemy import exc
+
+from servicekit.logging import configure_logging
+from servicekit.migrations import wait_for_database
+from servicekit.settings import CommonSettings, normalize_database_url
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("postgresql://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgres://u:p@h/db", "postgresql+psycopg://u:p@h/db"),
+        ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+        ("sqlite:///data/x.db", "sqlite:///data/x.db"),
+    ],
+)
+def test_postgresql_urls_use_psycopg_3(url, expected):
+    assert normalize_database_url(url) == expected
+
+
+def test_log_settings_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    settings = CommonSettings()
+    assert (settings.log_level, settings.log_format) == ("DEBUG", "json")
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ValueError):
+        CommonSettings()
+
+
+def test_json_logs_are_one_object_per_line_with_extra_fields(capsys):
+    try:
+        configure_logging("INFO", "json")
+        logging.getLogger("dss.test").info("issued %d units", 3, extra={"location": "s1"})
+        try:
+            raise RuntimeError("boom")
+        except RuntimeError:
+            logging.getLogger("dss.test").exception("failed")
+        lines = capsys.readouterr().err.strip().splitlines()
+        first, second = (json.loads(line) for line in lines[-2:])
+        assert first["message"] == "issued 3 units" and first["location"] == "s1"
+        assert first["level"] == "INFO" and first["logger"] == "dss.test" and "time" in first
+        assert "RuntimeError: boom" in second["exception"]
+        # request access logs only at DEBUG
+        assert logging.getLogger("uvicorn.access").getEffectiveLevel() == logging.WARNING
+    finally:
+        configure_logging("INFO", "text")
+
+
+def test_waiting_for_a_database_that_never_answers_gives_up(caplog):
+    with pytest.raises(exc.OperationalError):
+        wait_for_database("postgresql+psycopg://nobody@127.0.0.1:1/none", timeout_seconds=1.5)
+    assert "waiting for the database" in caplog.text
