@@ -1,7 +1,8 @@
 """What the simulation needs from the outside world, as two small interfaces.
 
-`StorePort` and `InventoryPort` are implemented over HTTP in ``customer_sim.infrastructure``
-and in memory by the unit tests' fakes. The simulation depends on these only, never on HTTP.
+`StorePort` and `InventoryPort` are implemented over HTTP in ``customer_sim.infrastructure``.
+The simulation depends on these only, never on HTTP, so the engine and the agents stay free
+of I/O; the tests run the simulation against the real services.
 """
 
 from __future__ import annotations

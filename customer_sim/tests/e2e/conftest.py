@@ -1,5 +1,5 @@
-"""End-to-end fixtures: the real store and inventory processes (from ``testkit.fixtures``) and
-a PostgreSQL run database for the simulator."""
+"""End-to-end fixtures: the real store and inventory processes (from ``testkit.fixtures``),
+the simulator's HTTP clients to them, and a PostgreSQL run database for the simulator."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Iterator
 
 import pytest
 
+from customer_sim.infrastructure.inventory_client import InventoryClient
+from customer_sim.infrastructure.store_client import StoreClient
 from testkit import database
 
 
@@ -14,6 +16,14 @@ from testkit import database
 def services(store_server, inventory_server):
     """(store, inventory): real processes on PostgreSQL, the store wired to that inventory."""
     return store_server, inventory_server
+
+
+@pytest.fixture(scope="session")
+def clients(services) -> Iterator[tuple[StoreClient, InventoryClient]]:
+    """The simulator's own clients (the ports `run_scenario` takes) to the real services."""
+    store, inventory = services
+    with StoreClient(store.url) as store_client, InventoryClient(inventory.url) as inventory_client:
+        yield store_client, inventory_client
 
 
 @pytest.fixture(scope="session")

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from customer_sim.cli import main
 from customer_sim.infrastructure.run_database import RunDatabase
 from customer_sim.tests.builders import scenario_data, scenario_yaml
+from customer_sim.tests.e2e.records import assert_matches_the_services, get
 from testkit.processes import ROOT, free_port
 
 pytestmark = pytest.mark.slow
@@ -46,39 +46,6 @@ def run_with(store_url: str, inventory_url: str, scenario: Path, out: Path, *ext
 
 def summary_of(out: Path) -> dict[str, Any]:
     return json.loads((out / "summary.json").read_text())
-
-
-def get(base: str, path: str, **params: Any) -> Any:
-    response = httpx.get(f"{base}{path}", params=params, timeout=10)
-    response.raise_for_status()
-    return response.json()
-
-
-def assert_matches_the_services(services, summary: dict[str, Any]) -> None:
-    """Sold units = the store's sales = the inventory's issues, per SKU and in total."""
-    store, inventory = services
-    store_id, kpis = summary["store_id"], summary["kpis"]
-    daily = get(store.url, f"/stores/{store_id}/sales/daily")
-    assert sum(day["units_sold"] for day in daily) == kpis["units_sold"]
-    assert sum(day["units_lost"] for day in daily) == kpis["units_lost"]
-    assert sum(day["orders"] for day in daily) == kpis["orders"]
-    assert round(sum(day["revenue"] for day in daily), 2) == kpis["revenue"]
-
-    reconciliation = get(store.url, f"/stores/{store_id}/reconciliation")
-    assert reconciliation["balanced"] is True
-
-    totals = {
-        row["sku"]: row for row in get(inventory.url, f"/locations/{store_id}/movements/totals")
-    }
-    items = {row["sku"]: row for row in get(inventory.url, f"/locations/{store_id}/items")["data"]}
-    for sku in summary["skus"]:
-        issued = totals[sku["sku"]]["issued"] if sku["sku"] in totals else 0
-        assert sku["units_sold"] == issued, sku["sku"]
-        assert sku["final_on_hand"] == items[sku["sku"]]["on_hand"], sku["sku"]
-    assert sum(row["issued"] for row in totals.values()) == kpis["units_sold"]
-
-    orders = get(inventory.url, f"/locations/{store_id}/purchase-orders", limit=1)
-    assert orders["total"] == kpis["purchase_orders"]
 
 
 def test_single_sku_through_the_module_entry_point(services, sim_database_url, tmp_path):

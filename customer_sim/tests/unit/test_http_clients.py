@@ -1,4 +1,7 @@
-"""The HTTP clients over `httpx.MockTransport`: retries, errors and parsing, without a network."""
+"""The HTTP clients' reactions to network and availability failures that a real service cannot
+be made to show on demand, over a scripted `httpx.MockTransport`: retries with backoff, giving
+up, what is never repeated, and error answers. (Reading the services' normal answers is tested
+against the real services in e2e/test_clients.py.)"""
 
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -8,7 +11,6 @@ import httpx
 import pytest
 
 from customer_sim.infrastructure.http_client import ServiceError, ServiceUnreachable
-from customer_sim.infrastructure.inventory_client import InventoryClient
 from customer_sim.infrastructure.store_client import StoreClient
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -100,38 +102,3 @@ def test_an_error_answer_is_not_retried_and_carries_the_detail():
     assert raised.value.status == 422
     assert "sku 'x' is not sold here" in str(raised.value)
     assert len(recorder.requests) == 1
-
-
-def test_offers_read_every_page_with_availability_at_a_time():
-    def page(offset: int, skus: list[str]) -> httpx.Response:
-        data = [{"sku": s, "name": s, "category": "c", "price": 2.5, "available": 4} for s in skus]
-        return httpx.Response(200, json={"data": data, "total": 3, "limit": 2, "offset": offset})
-
-    recorder = Recorder(page(0, ["a", "b"]), page(2, ["c"]))
-    client, _ = store(recorder)
-    offers = client.offers("s1", AT)
-    assert sorted(offers) == ["a", "b", "c"]
-    assert offers["a"].price == Decimal("2.50") and offers["a"].available == 4
-    first, second = recorder.requests
-    assert first.url.params["availability"] == "true"
-    assert datetime.fromisoformat(first.url.params["at"]) == AT
-    assert (first.url.params["offset"], second.url.params["offset"]) == ("0", "2")
-
-
-def test_inventory_ledger_and_seeding():
-    movement = {
-        "id": 1, "sku": "a", "kind": "issue", "quantity": -2, "on_hand_after": 8,
-        "at": "2026-03-02T09:30:00Z", "reference": "c1", "purchase_order_id": None,
-    }  # fmt: skip
-    recorder = Recorder(
-        httpx.Response(201, json={}),
-        httpx.Response(200, json={"data": [movement], "total": 1, "limit": 1000, "offset": 0}),
-    )
-    client = InventoryClient("http://inventory.test", transport=httpx.MockTransport(recorder))
-    policy = {"type": "rQ", "reorder_point": 2, "order_quantity": 5}
-    client.put_item("s1", "a", on_hand=10, policy=policy, lead_time_minutes=60, at=AT)
-    ledger = client.movements("s1")
-    put = recorder.requests[0]
-    assert (put.method, put.url.path) == ("PUT", "/locations/s1/items/a")
-    assert b'"on_hand":10' in put.content and b'"reorder_point":2' in put.content
-    assert ledger[0].quantity == -2 and ledger[0].at == AT
