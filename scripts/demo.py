@@ -9,6 +9,7 @@ against them, and stops them again, also on Ctrl-C or failure. Service logs go t
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -22,7 +23,15 @@ from testkit.processes import ServiceProcess  # noqa: E402
 SCENARIO = "customer_sim/scenarios/default.yaml"
 
 
+def interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
+
+
 def main(argv: list[str]) -> int:
+    # Ctrl-C (even where a parent shell started us with SIGINT ignored) and a plain `kill`
+    # both end up in the `finally` below, which stops the services.
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
     out = ROOT / "out" / "demo"
     out.mkdir(parents=True, exist_ok=True)
     began = time.monotonic()
@@ -46,6 +55,9 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; services stopped", file=sys.stderr)
         return 130
+    except RuntimeError as error:  # a service did not start
+        print(f"demo: {error}; see {out.relative_to(ROOT)}/*.log", file=sys.stderr)
+        return 1
     finally:
         inventory.stop()
     print(f"demo finished in {time.monotonic() - began:.1f}s; report in {out.relative_to(ROOT)}/")
