@@ -244,7 +244,7 @@ def sku_comparison_table(summaries: Sequence[dict[str, Any]], names: Sequence[st
     by_run = [{sku["sku"]: sku for sku in summary["skus"]} for summary in summaries]
     header = ["sku"]
     for name in names:
-        header += [f"{name} fill", f"{name} on hand"]
+        header += [f"{name} shelf fill", f"{name} on hand"]
     rows = []
     for sku in skus:
         row = [sku]
