@@ -75,7 +75,6 @@ class StoreEnvironment:
         self.days = [DemandTally() for _ in range(scenario.days)]
         self.skus = {product.sku: DemandTally() for product in scenario.products}
         self.arrived = 0
-        self.in_store = 0
         self.http_calls = 0
         self._handlers: dict[type, Callable] = {
             StartOfDay: self._start_of_day,
@@ -118,7 +117,6 @@ class StoreEnvironment:
     def _arrival(self, _event: Arrival) -> None:
         customer = self.customers.arrive(self.arrived, self.engine.now)
         self.arrived += 1
-        self.in_store += 1
         self._today().arrivals += 1
         self.engine.schedule_in(customer.timing.browse, Observe(customer))
         self._schedule_next_arrival(after=self.engine.now)
@@ -157,7 +155,7 @@ class StoreEnvironment:
         self.engine.schedule_in(customer.timing.exit, Leave(customer))
 
     def _leave(self, _event: Leave) -> None:
-        self.in_store -= 1
+        """The visit ends; everything it did was counted at observe and checkout."""
 
     def _end_of_day(self, event: EndOfDay) -> None:
         self.inventory.advance_clock(self.store_id, self._now())

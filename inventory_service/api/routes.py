@@ -81,7 +81,7 @@ def list_items(
     sku: Annotated[list[str] | None, Query(description="Only these SKUs (repeatable).")] = None,
 ) -> Page[ItemPublic]:
     if at is not None:
-        services.advance_clock_if_due(uow, location, at)
+        services.advance_clock_if_due(uow, session, location, at)
     items, total = queries.list_items(session, location, page.limit, page.offset, sku)
     data = [ItemPublic.from_domain(location, item) for item in items]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
@@ -97,7 +97,7 @@ def get_item(
     location: LocationId, sku: Sku, session: SessionDep, uow: UowDep, at: AtQuery = None
 ) -> ItemPublic:
     if at is not None:
-        services.advance_clock_if_due(uow, location, at)
+        services.advance_clock_if_due(uow, session, location, at)
     return ItemPublic.from_domain(location, queries.get_item(session, location, sku))
 
 

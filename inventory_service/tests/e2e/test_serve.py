@@ -13,15 +13,23 @@ from testkit.processes import ROOT, ServiceProcess
 
 
 def exercise(base_url: str) -> None:
-    """A write, an issue and a read over real HTTP."""
+    """A write, an issue, and reads ``?at=`` before and after the delivery it triggered."""
+    policy = {"type": "rQ", "reorder_point": 0, "order_quantity": 10}
     with httpx.Client(base_url=base_url, timeout=10) as client:
-        put = client.put("/locations/e2e/items/milk", json={"on_hand": 4, "at": iso(at(0))})
+        put = client.put(
+            "/locations/e2e/items/milk",
+            json={"on_hand": 4, "policy": policy, "lead_time_minutes": 60, "at": iso(at(0))},
+        )
         assert put.status_code in (200, 201)
         body = {"reference": "e2e-1", "at": iso(at(1)), "lines": [{"sku": "milk", "quantity": 6}]}
         answer = client.post("/locations/e2e/issues", json=body)
         assert answer.status_code in (200, 201)
         assert answer.json()["lines"] == [{"sku": "milk", "requested": 6, "issued": 4}]
-        assert client.get("/locations/e2e/items/milk").json()["on_hand"] == 0
+        before = client.get("/locations/e2e/items/milk", params={"at": iso(at(60))}).json()
+        assert (before["on_hand"], before["on_order"]) == (0, 10)
+        # The read that triggers the receipt sees it (its read snapshot is not stale).
+        after = client.get("/locations/e2e/items", params={"at": iso(at(61))}).json()["data"]
+        assert (after[0]["on_hand"], after[0]["on_order"]) == (10, 0)
         assert client.get("/docs").status_code == 200
 
 
