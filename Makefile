@@ -2,6 +2,7 @@
 #   make setup   create .venv with every service's requirements and the dev tools
 #   make test    lint + every test (needs PostgreSQL: TEST_DATABASE_URL, a local server, or Docker)
 #   make demo    run the default scenario against both services on SQLite (no Docker, no Postgres)
+#   make images  build the three images (TAG=... overrides the short git SHA); images-check runs them
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -15,9 +16,11 @@ TEST_PACKAGES := $(SERVICES) servicekit
 TEST_DIRS = $(wildcard $(addsuffix /tests,$(TEST_PACKAGES)))
 COVERAGE := $(foreach package,$(TEST_PACKAGES),--cov=$(package)) --cov-report=term
 # Choose the PostgreSQL server for the tests (TEST_DATABASE_URL, a local one, or Docker) or stop.
+# The images' tag: the short git SHA unless TAG=... is given (never `latest`).
+TAG ?=
 WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
 
-.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim serve-inventory serve-store clean
+.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim serve-inventory serve-store images images-check clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -60,6 +63,12 @@ serve-inventory: setup ## run inventory_service on :8002 (INVENTORY_DATABASE_URL
 
 serve-store: setup ## run store_service on :8001 (STORE_DATABASE_URL or data/store.db)
 	$(PY) -m store_service serve --reload
+
+images: setup ## build the three images, tagged TAG (default: the short git SHA)
+	$(PY) scripts/images.py build $(if $(TAG),--tag $(TAG))
+
+images-check: setup ## run each image non-root, read-only root, against PostgreSQL; a 1-day sim run
+	$(WITH_TEST_DB) $(PY) scripts/images.py check $(if $(TAG),--tag $(TAG))
 
 clean: ## remove the virtualenv, local SQLite data and outputs
 	rm -rf $(VENV) data out .pytest_cache .coverage

@@ -17,6 +17,7 @@ from servicekit.database import for_writing
 from servicekit.http import health_router, install_database_error_handlers
 from servicekit.metrics import install_metrics
 from servicekit.unit_of_work import SqlUnitOfWork
+from servicekit.version import project_version
 
 
 def service_app(
@@ -39,7 +40,9 @@ def service_app(
         for close in to_close:
             close()
 
-    app = FastAPI(title=title, version="0.1.0", description=description, lifespan=lifespan)
+    app = FastAPI(
+        title=title, version=project_version(), description=description, lifespan=lifespan
+    )
     registry = CollectorRegistry()
     install_database_error_handlers(app)
     install_metrics(app, registry)
