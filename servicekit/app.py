@@ -14,7 +14,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from servicekit.database import for_writing
-from servicekit.http import health_router, install_database_error_handlers
+from servicekit.http import (
+    BodySizeLimit,
+    document_body_errors,
+    health_router,
+    install_database_error_handlers,
+    install_request_error_handlers,
+)
 from servicekit.metrics import install_metrics
 from servicekit.unit_of_work import SqlUnitOfWork
 from servicekit.version import project_version
@@ -44,11 +50,14 @@ def service_app(
         title=title, version=project_version(), description=description, lifespan=lifespan
     )
     registry = CollectorRegistry()
+    install_request_error_handlers(app)
     install_database_error_handlers(app)
-    install_metrics(app, registry)
+    app.add_middleware(BodySizeLimit)
+    install_metrics(app, registry)  # added last, so outermost: it counts the 413s too
     app.include_router(health_router(engine, extra_checks))
     for router in routers:
         app.include_router(router)
+    document_body_errors(app)
     return app, registry
 
 

@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+import json
 import logging
-from typing import Annotated, Callable, Generic, TypeVar
+import math
+from typing import Annotated, Any, Callable, Generic, NamedTuple, TypeVar
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, exc
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.database import database_error_is_unavailability, ping
 from servicekit.ids import ID_PATTERN  # noqa: F401 - re-exported for the services' APIs
+from servicekit.simtime import Instant
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Request bodies above this are refused with a 413 before they are read in full.
+MAX_BODY_BYTES = 1024 * 1024
+#: An error shows at most this many problems, and this much of each offending input.
+MAX_ERRORS = 20
+MAX_INPUT_CHARS = 200
+#: Offsets beyond this are refused (they also overflow the databases' 64-bit OFFSET).
+MAX_OFFSET = 1_000_000_000
 
 
 class Page(BaseModel, Generic[T]):
@@ -29,7 +45,7 @@ class Page(BaseModel, Generic[T]):
 
 class PageParams(BaseModel):
     limit: int = Field(100, ge=1, le=1000, description="Page size (at most 1000).")
-    offset: int = Field(0, ge=0, description="How many matching records to skip.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many matching records to skip.")
 
 
 PageQuery = Annotated[PageParams, Query()]
@@ -39,14 +55,150 @@ class ErrorBody(BaseModel):
     detail: str = Field(examples=["unknown location 'store-9'"])
 
 
+ERROR_TEXT = {
+    400: "The body is not JSON text (for example, not UTF-8).",
+    404: "An id in the path or body does not exist.",
+    409: "The request conflicts with the current state.",
+    413: f"The body is larger than {MAX_BODY_BYTES} bytes; nothing was read or changed.",
+    503: "A dependency (the database) is unavailable; nothing was changed.",
+}
+
+
 def error_responses(*codes: int) -> dict[int | str, dict]:
     """OpenAPI entries for the error statuses an endpoint can answer with."""
-    text = {
-        404: "An id in the path or body does not exist.",
-        409: "The request conflicts with the current state.",
-        503: "A dependency (the database) is unavailable; nothing was changed.",
+    return {
+        code: {"model": ErrorBody, "description": ERROR_TEXT.get(code, "Error")} for code in codes
     }
-    return {code: {"model": ErrorBody, "description": text.get(code, "Error")} for code in codes}
+
+
+def invalid_input(loc: tuple[str | int, ...], message: str, value: Any) -> RequestValidationError:
+    """A 422 for a rule the schema cannot express, shaped like FastAPI's own."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": loc, "msg": message, "input": value}]
+    )
+
+
+class Period(NamedTuple):
+    start: Any
+    end: Any
+
+
+def checked_period(start: Any, end: Any) -> Period:
+    """``from`` after ``to`` is a client's mistake, not an empty answer."""
+    if start is not None and end is not None and start > end:
+        raise invalid_input(("query", "from"), "must not be after 'to'", str(start))
+    return Period(start, end)
+
+
+def _instant_period(
+    start: Annotated[Instant | None, Query(alias="from", description="Inclusive start.")] = None,
+    end: Annotated[Instant | None, Query(alias="to", description="Exclusive end.")] = None,
+) -> Period:
+    return checked_period(start, end)
+
+
+#: The ``from``/``to`` query parameters of a list filtered by time.
+PeriodQuery = Annotated[Period, Depends(_instant_period)]
+
+
+def excerpt(value: Any) -> Any:
+    """A client's input as an error may echo it: JSON-safe and at most `MAX_INPUT_CHARS`.
+
+    JSON has no NaN or Infinity (Python's parser accepts them, and echoing them back broke
+    FastAPI's own 422), and a 10 MB input must not come back as a 10 MB error.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, (bool, int, float)) or value is None:
+        return value
+    if isinstance(value, str):
+        return value if len(value) <= MAX_INPUT_CHARS else value[:MAX_INPUT_CHARS] + "..."
+    try:
+        text = json.dumps(jsonable_encoder(value), allow_nan=False)
+    except ValueError:  # a NaN somewhere inside: show it as text
+        text = json.dumps(jsonable_encoder(value))
+        return text[:MAX_INPUT_CHARS]
+    if len(text) <= MAX_INPUT_CHARS:
+        return json.loads(text)
+    return text[:MAX_INPUT_CHARS] + "..."
+
+
+def _bounded_error(error: dict[str, Any]) -> dict[str, Any]:
+    bounded = {key: error[key] for key in ("type", "loc", "msg") if key in error}
+    bounded["loc"] = [excerpt(part) for part in bounded.get("loc", ())]
+    if "input" in error:
+        bounded["input"] = excerpt(error["input"])
+    if error.get("ctx"):
+        bounded["ctx"] = {
+            key: excerpt(value if isinstance(value, (str, int, float)) else str(value))
+            for key, value in error["ctx"].items()
+        }
+    return bounded
+
+
+def install_request_error_handlers(app: FastAPI) -> None:
+    """422s that always serialise and stay small, whatever the client sent."""
+
+    async def invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
+        problems = list(error.errors())
+        detail = [_bounded_error(problem) for problem in problems[:MAX_ERRORS]]
+        if len(problems) > MAX_ERRORS:
+            detail.append(
+                {
+                    "type": "too_many_errors",
+                    "loc": ["body"],
+                    "msg": f"{len(problems) - MAX_ERRORS} more problems not shown",
+                }
+            )
+        return JSONResponse(status_code=422, content={"detail": detail})
+
+    app.add_exception_handler(RequestValidationError, invalid)
+
+
+class BodySizeLimit:
+    """Pure ASGI middleware: refuse request bodies over `MAX_BODY_BYTES` with a JSON 413.
+
+    A declared ``Content-Length`` over the limit is refused before anything is read; a body
+    sent in chunks is counted as it arrives and refused once it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large()(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, ERROR_TEXT[413])
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _too_large(self) -> JSONResponse:
+        return JSONResponse(status_code=413, content={"detail": ERROR_TEXT[413]})
+
+
+def document_body_errors(app: FastAPI) -> None:
+    """Document the 400 (not JSON text) and 413 (too large) of every route that takes a body.
+
+    Call it after the routers are included and before the schema is first served.
+    """
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.body_field is not None:
+            for code in (400, 413):
+                route.responses.setdefault(code, error_responses(code)[code])
 
 
 def install_database_error_handlers(app: FastAPI) -> None:

@@ -69,6 +69,12 @@ def install_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
     """Add request metrics and the ``GET /metrics`` endpoint to an app."""
     app.add_middleware(RequestMetrics, registry=registry)
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics", include_in_schema=True)
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    )
     def metrics(_request: Request) -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from fastapi.exceptions import RequestValidationError
-from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from inventory_service.api.schemas import (
@@ -27,7 +25,14 @@ from inventory_service.application import queries, services
 from inventory_service.application.unit_of_work import UnitOfWork
 from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
 from servicekit.app import get_session, get_unit_of_work
-from servicekit.http import ID_PATTERN, Page, PageQuery, error_responses
+from servicekit.http import (
+    ID_PATTERN,
+    Page,
+    PageQuery,
+    PeriodQuery,
+    error_responses,
+    invalid_input,
+)
 
 UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -37,8 +42,6 @@ AtQuery = Annotated[
     At,
     Query(description="Apply receipts and reviews due by this time first (ISO-8601, zoned)."),
 ]
-FromQuery = Annotated[AwareDatetime | None, Query(alias="from", description="Inclusive start.")]
-ToQuery = Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive end.")]
 
 router = APIRouter(prefix="/locations", tags=["inventory"])
 
@@ -47,15 +50,8 @@ def build_policy(body: PolicyIn) -> Policy:
     try:
         return make_policy(body.type, **body.model_dump(exclude={"type"}))
     except InvalidPolicy as error:
-        raise RequestValidationError(
-            [
-                {
-                    "type": "value_error",
-                    "loc": ("body", "policy", error.field),
-                    "msg": error.message,
-                    "input": getattr(body, error.field, None),
-                }
-            ]
+        raise invalid_input(
+            ("body", "policy", error.field), error.message, getattr(body, error.field, None)
         ) from error
 
 
@@ -178,14 +174,13 @@ def list_movements(
     location: LocationId,
     session: SessionDep,
     page: PageQuery,
+    period: PeriodQuery,
     sku: str | None = None,
     kind: Literal["receipt", "issue", "adjustment"] | None = None,
     reference: str | None = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
 ) -> Page[MovementOut]:
     found = queries.list_movements(
-        session, location, page.limit, page.offset, sku, kind, reference, start, end
+        session, location, page.limit, page.offset, sku, kind, reference, *period
     )
     data = [MovementOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
@@ -198,10 +193,10 @@ def list_movements(
     responses=error_responses(404),
 )
 def ledger_totals(
-    location: LocationId, session: SessionDep, start: FromQuery = None, end: ToQuery = None
+    location: LocationId, session: SessionDep, period: PeriodQuery
 ) -> list[LedgerTotal]:
     """Units received, issued and adjusted per SKU: what reconciliation with sales uses."""
-    return [LedgerTotal(**row) for row in queries.ledger_totals(session, location, start, end)]
+    return [LedgerTotal(**row) for row in queries.ledger_totals(session, location, *period)]
 
 
 @router.get(
@@ -214,13 +209,12 @@ def list_purchase_orders(
     location: LocationId,
     session: SessionDep,
     page: PageQuery,
+    period: PeriodQuery,
     sku: str | None = None,
     status: Literal["open", "received"] | None = None,
-    start: FromQuery = None,
-    end: ToQuery = None,
 ) -> Page[PurchaseOrderOut]:
     found = queries.list_purchase_orders(
-        session, location, page.limit, page.offset, sku, status, start, end
+        session, location, page.limit, page.offset, sku, status, *period
     )
     data = [PurchaseOrderOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)

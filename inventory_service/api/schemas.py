@@ -9,18 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from inventory_service.domain.model import IssueRecord, StockItem
 from servicekit.http import ID_PATTERN
+from servicekit.simtime import SPAN, Instant
 
 MAX_UNITS = 1_000_000_000
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 At = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Field(
-        description="When this happens (ISO-8601 with a zone). Absent: the server's UTC clock.",
+        description=f"When this happens (ISO-8601 with a zone, {SPAN}). Absent: the server's "
+        "UTC clock.",
         examples=["2026-03-02T09:30:00Z"],
     ),
 ]

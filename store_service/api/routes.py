@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from pydantic import AwareDatetime
 from sqlmodel import Session
 
 from servicekit.app import get_session, get_unit_of_work
-from servicekit.http import ID_PATTERN, Page, PageQuery, error_responses
+from servicekit.http import (
+    ID_PATTERN,
+    Page,
+    PageQuery,
+    Period,
+    PeriodQuery,
+    checked_period,
+    error_responses,
+)
+from servicekit.simtime import Day, Instant
 from store_service.api.schemas import (
     CartIn,
     CartItemPut,
@@ -42,7 +50,7 @@ Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
 CartId = Annotated[str, Path(pattern=ID_PATTERN, examples=["cart-5a0c9d3e6f5b4e1c"])]
 OrderId = Annotated[str, Path(pattern=ID_PATTERN, examples=["order-0b7e4c1d2a3f4e5d"])]
 AtQuery = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Query(description="Availability at this time (ISO-8601, zoned). Absent: now."),
 ]
 
@@ -244,14 +252,18 @@ def list_orders(
     store: StoreId,
     session: SessionDep,
     page: PageQuery,
-    start: Annotated[
-        AwareDatetime | None, Query(alias="from", description="Inclusive start.")
-    ] = None,
-    end: Annotated[AwareDatetime | None, Query(alias="to", description="Exclusive end.")] = None,
+    period: PeriodQuery,
 ) -> Page[OrderOut]:
-    orders, total = queries.list_orders(session, store, page.limit, page.offset, start, end)
+    orders, total = queries.list_orders(session, store, page.limit, page.offset, *period)
     data = [OrderOut.from_domain(order) for order in orders]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+
+def _days(
+    start: Annotated[Day | None, Query(alias="from", description="First UTC day.")] = None,
+    end: Annotated[Day | None, Query(alias="to", description="Last UTC day (inclusive).")] = None,
+) -> Period:
+    return checked_period(start, end)
 
 
 @router.get(
@@ -262,15 +274,10 @@ def list_orders(
     responses=error_responses(404),
 )
 def daily_sales(
-    store: StoreId,
-    session: SessionDep,
-    start: Annotated[date | None, Query(alias="from", description="First UTC day.")] = None,
-    end: Annotated[date | None, Query(alias="to", description="Last UTC day (inclusive).")] = None,
+    store: StoreId, session: SessionDep, days: Annotated[Period, Depends(_days)]
 ) -> list[DailySalesOut]:
     """Days with orders only, aggregated by the database."""
-    return [
-        DailySalesOut.from_domain(day) for day in queries.daily_sales(session, store, start, end)
-    ]
+    return [DailySalesOut.from_domain(day) for day in queries.daily_sales(session, store, *days)]
 
 
 @router.get(

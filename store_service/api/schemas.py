@@ -11,9 +11,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
 
 from servicekit.http import ID_PATTERN
+from servicekit.simtime import SPAN, Instant
 from store_service.application.queries import DailySales, Reconciliation
 from store_service.domain.model import Cart, Order, Product, Store
 
@@ -29,9 +30,10 @@ Price = Annotated[
     Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False, examples=[1.49]),
 ]
 At = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Field(
-        description="When this happens (ISO-8601 with a zone). Absent: the server's UTC clock.",
+        description=f"When this happens (ISO-8601 with a zone, {SPAN}). Absent: the server's "
+        "UTC clock.",
         examples=["2026-03-02T09:30:00Z"],
     ),
 ]
