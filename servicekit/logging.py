@@ -42,5 +42,8 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         logger = logging.getLogger(name)
         logger.handlers.clear()
         logger.propagate = True
-    # One line per request is noise at INFO (the simulator sends thousands); DEBUG shows them.
-    logging.getLogger("uvicorn.access").setLevel("DEBUG" if level == "DEBUG" else "WARNING")
+    # One line per request is noise at INFO (the simulator sends thousands); DEBUG shows them:
+    # the access log, and httpx's line per outbound request (the store's calls to the inventory).
+    per_request = "DEBUG" if level == "DEBUG" else "WARNING"
+    for name in ("uvicorn.access", "httpx", "httpcore"):
+        logging.getLogger(name).setLevel(per_request)

@@ -17,9 +17,15 @@ def normalize_database_url(url: str) -> str:
 
 
 class CommonSettings(BaseSettings):
-    """Variables every part reads. Subclasses add their own (see `.env.example`)."""
+    """Variables every part reads. Subclasses add their own (see `.env.example`).
 
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+    A ``.env`` file in the working directory (a copy of `.env.example`) is read too; a real
+    environment variable wins over it.
+    """
+
+    model_config = SettingsConfigDict(
+        extra="ignore", populate_by_name=True, env_file=".env", env_file_encoding="utf-8"
+    )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 
@@ -34,6 +35,41 @@ def test_log_settings_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(ValueError):
         CommonSettings()
+
+
+@pytest.mark.parametrize(
+    "settings_class, variable",
+    [
+        ("inventory_service.config", "INVENTORY_DATABASE_URL"),
+        ("store_service.config", "STORE_DATABASE_URL"),
+        ("customer_sim.config", "SIM_DATABASE_URL"),
+    ],
+)
+def test_every_part_reads_a_dotenv_file_and_the_environment_wins(
+    tmp_path, monkeypatch, settings_class, variable
+):
+    Settings = importlib.import_module(settings_class).Settings
+    (tmp_path / ".env").write_text(f"{variable}=sqlite:///dotenv.db\nLOG_LEVEL=debug\n")
+    monkeypatch.chdir(tmp_path)
+    for name in (variable, "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert (settings.database_url, settings.log_level) == ("sqlite:///dotenv.db", "DEBUG")
+    monkeypatch.setenv(variable, "postgresql://u:p@h/from-env")
+    assert Settings().database_url == "postgresql+psycopg://u:p@h/from-env"
+
+
+def test_per_request_logs_of_servers_and_clients_only_at_debug():
+    per_request = ("uvicorn.access", "httpx", "httpcore")
+    try:
+        configure_logging("INFO", "text")
+        assert all(
+            logging.getLogger(name).getEffectiveLevel() > logging.INFO for name in per_request
+        )
+        configure_logging("DEBUG", "text")
+        assert all(logging.getLogger(name).isEnabledFor(logging.DEBUG) for name in per_request)
+    finally:
+        configure_logging("INFO", "text")
 
 
 def test_json_logs_are_one_object_per_line_with_extra_fields(capsys):

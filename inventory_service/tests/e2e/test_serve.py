@@ -42,6 +42,23 @@ def test_serves_on_the_sqlite_default_with_an_empty_environment(tmp_path: Path):
 
 
 @pytest.mark.slow
+def test_a_dotenv_file_configures_the_service_and_the_environment_wins(tmp_path: Path):
+    """The workflow `.env.example` promises: copy it to `.env`, edit, run."""
+    (tmp_path / ".env").write_text(
+        "# local overrides\nINVENTORY_DATABASE_URL=sqlite:///from-dotenv.db\nLOG_FORMAT=json\n"
+    )
+    with ServiceProcess("inventory_service", {}, cwd=tmp_path, inherit_env=False) as process:
+        exercise(process.url)
+    assert (tmp_path / "from-dotenv.db").is_file()
+    assert not (tmp_path / "data").exists()
+
+    real = {"INVENTORY_DATABASE_URL": "sqlite:///from-environment.db"}
+    with ServiceProcess("inventory_service", real, cwd=tmp_path, inherit_env=False):
+        pass
+    assert (tmp_path / "from-environment.db").is_file()
+
+
+@pytest.mark.slow
 def test_serves_against_postgresql(inventory_server):
     exercise(inventory_server.url)
 

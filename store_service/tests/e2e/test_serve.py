@@ -44,6 +44,24 @@ def test_both_services_on_the_sqlite_default(tmp_path: Path):
     assert (tmp_path / "store" / "data" / "store.db").is_file()
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("level, per_request_lines", [("INFO", False), ("DEBUG", True)])
+def test_calls_to_the_inventory_are_logged_only_at_debug(tmp_path: Path, level, per_request_lines):
+    """INFO is a quiet log: thousands of checkouts must not write thousands of lines."""
+    inventory = ServiceProcess("inventory_service", {}, cwd=tmp_path, inherit_env=False)
+    log = tmp_path / "store.log"
+    with inventory:
+        env = {"INVENTORY_URL": inventory.url, "LOG_LEVEL": level}
+        store = ServiceProcess("store_service", env, cwd=tmp_path, inherit_env=False, log_path=log)
+        with store, httpx.Client(base_url=store.url, timeout=30) as client:
+            client.post("/stores", json={"id": "s1", "name": "Local"})
+            client.put("/stores/s1/products/tea", json={"name": "T", "category": "d", "price": 1})
+            httpx.put(f"{inventory.url}/locations/s1/items/tea", json={"on_hand": 5})
+            for _ in range(3):
+                assert client.get("/stores/s1/products/tea").json()["available"] == 5
+    assert ("HTTP Request:" in log.read_text()) is per_request_lines
+
+
 def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path):
     from alembic import command
 
