@@ -20,7 +20,7 @@ COVERAGE := $(foreach package,$(TEST_PACKAGES),--cov=$(package)) --cov-report=te
 TAG ?=
 WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
 
-.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim serve-inventory serve-store images images-check clean
+.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim fuzz serve-inventory serve-store images images-check clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ test-store: setup ## store_service's tests
 
 test-sim: setup ## customer_sim's tests
 	$(WITH_TEST_DB) $(PY) -m pytest customer_sim/tests --cov=customer_sim --cov-report=term
+
+fuzz: setup ## a longer fuzzing campaign of both APIs with a fresh seed (FUZZ_EXAMPLES=500)
+	$(WITH_TEST_DB) FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(PY) -m pytest $(wildcard */tests/e2e/test_fuzz.py)
 
 serve-inventory: setup ## run inventory_service on :8002 (INVENTORY_DATABASE_URL or data/inventory.db)
 	$(PY) -m inventory_service serve --reload

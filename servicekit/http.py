@@ -11,8 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 from sqlalchemy import Engine, exc
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,6 +31,29 @@ MAX_ERRORS = 20
 MAX_INPUT_CHARS = 200
 #: Offsets beyond this are refused (they also overflow the databases' 64-bit OFFSET).
 MAX_OFFSET = 1_000_000_000
+
+
+def _storable(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be Unicode text (no unpaired surrogates)") from None
+    return value
+
+
+def Text(min_length: int = 1, max_length: int = 200, strip: bool = False) -> Any:
+    """Free text a database can store: JSON can carry NUL characters and unpaired surrogates,
+    PostgreSQL's text cannot, so they are a 422 here rather than a failed INSERT."""
+    constraints = StringConstraints(
+        strip_whitespace=strip, min_length=min_length, max_length=max_length
+    )
+    return Annotated[str, constraints, AfterValidator(_storable)]
+
+
+#: An id: a store, location, SKU, cart or order.
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 
 class Page(BaseModel, Generic[T]):
@@ -104,28 +126,30 @@ PeriodQuery = Annotated[Period, Depends(_instant_period)]
 def excerpt(value: Any) -> Any:
     """A client's input as an error may echo it: JSON-safe and at most `MAX_INPUT_CHARS`.
 
-    JSON has no NaN or Infinity (Python's parser accepts them, and echoing them back broke
-    FastAPI's own 422), and a 10 MB input must not come back as a 10 MB error.
+    JSON has no NaN or Infinity and UTF-8 no unpaired surrogates (Python's parser accepts
+    all three, and echoing them back broke FastAPI's own 422), and a 10 MB input must not
+    come back as a 10 MB error.
     """
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, (bool, int, float)) or value is None:
         return value
     if isinstance(value, str):
-        return value if len(value) <= MAX_INPUT_CHARS else value[:MAX_INPUT_CHARS] + "..."
+        cut = value if len(value) <= MAX_INPUT_CHARS else value[:MAX_INPUT_CHARS] + "..."
+        return cut.encode("utf-8", "backslashreplace").decode("utf-8")
+    text = json.dumps(jsonable_encoder(value))  # ASCII: NaN and surrogates become text
+    if len(text) > MAX_INPUT_CHARS:
+        return text[:MAX_INPUT_CHARS] + "..."
     try:
-        text = json.dumps(jsonable_encoder(value), allow_nan=False)
-    except ValueError:  # a NaN somewhere inside: show it as text
-        text = json.dumps(jsonable_encoder(value))
-        return text[:MAX_INPUT_CHARS]
-    if len(text) <= MAX_INPUT_CHARS:
-        return json.loads(text)
-    return text[:MAX_INPUT_CHARS] + "..."
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError):
+        return text
+    return value
 
 
 def _bounded_error(error: dict[str, Any]) -> dict[str, Any]:
-    bounded = {key: error[key] for key in ("type", "loc", "msg") if key in error}
-    bounded["loc"] = [excerpt(part) for part in bounded.get("loc", ())]
+    bounded = {key: excerpt(error[key]) for key in ("type", "msg") if key in error}
+    bounded["loc"] = [excerpt(part) for part in error.get("loc", ())]
     if "input" in error:
         bounded["input"] = excerpt(error["input"])
     if error.get("ctx"):
@@ -191,14 +215,33 @@ class BodySizeLimit:
 
 
 def document_body_errors(app: FastAPI) -> None:
-    """Document the 400 (not JSON text) and 413 (too large) of every route that takes a body.
+    """Document the 400 (not JSON text) and 413 (too large) of every operation with a body.
 
-    Call it after the routers are included and before the schema is first served.
+    They come from the framework and `BodySizeLimit`, not from the routes, so they are added
+    to the generated OpenAPI document rather than repeated on every route.
     """
-    for route in app.routes:
-        if isinstance(route, APIRoute) and route.body_field is not None:
-            for code in (400, 413):
-                route.responses.setdefault(code, error_responses(code)[code])
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            schema.setdefault("components", {}).setdefault("schemas", {})
+            schema["components"]["schemas"].setdefault("ErrorBody", ErrorBody.model_json_schema())
+            error = {"$ref": "#/components/schemas/ErrorBody"}
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    if "requestBody" in operation:
+                        for code in (400, 413):
+                            operation["responses"].setdefault(
+                                str(code),
+                                {
+                                    "description": ERROR_TEXT[code],
+                                    "content": {"application/json": {"schema": error}},
+                                },
+                            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install_database_error_handlers(app: FastAPI) -> None:

@@ -20,6 +20,7 @@ from inventory_service.api.schemas import (
     MovementOut,
     PolicyIn,
     PurchaseOrderOut,
+    Reference,
 )
 from inventory_service.application import queries, services
 from inventory_service.application.unit_of_work import UnitOfWork
@@ -27,6 +28,7 @@ from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
 from servicekit.app import get_session, get_unit_of_work
 from servicekit.http import (
     ID_PATTERN,
+    Id,
     Page,
     PageQuery,
     PeriodQuery,
@@ -74,7 +76,7 @@ def list_items(
     uow: UowDep,
     page: PageQuery,
     at: AtQuery = None,
-    sku: Annotated[list[str] | None, Query(description="Only these SKUs (repeatable).")] = None,
+    sku: Annotated[list[Id] | None, Query(description="Only these SKUs (repeatable).")] = None,
 ) -> Page[ItemPublic]:
     if at is not None:
         services.advance_clock_if_due(uow, session, location, at)
@@ -177,7 +179,7 @@ def list_movements(
     period: PeriodQuery,
     sku: str | None = None,
     kind: Literal["receipt", "issue", "adjustment"] | None = None,
-    reference: str | None = None,
+    reference: Annotated[Reference | None, Query()] = None,
 ) -> Page[MovementOut]:
     found = queries.list_movements(
         session, location, page.limit, page.offset, sku, kind, reference, *period

@@ -9,15 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from inventory_service.domain.model import IssueRecord, StockItem
-from servicekit.http import ID_PATTERN
+from servicekit.http import Id, Text
 from servicekit.simtime import SPAN, Instant
 
 MAX_UNITS = 1_000_000_000
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+Reference = Text(max_length=128)
 At = Annotated[
     Instant | None,
     Field(

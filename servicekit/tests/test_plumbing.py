@@ -9,6 +9,7 @@ import logging
 import pytest
 from sqlalchemy import exc
 
+from servicekit.http import excerpt
 from servicekit.logging import configure_logging
 from servicekit.migrations import wait_for_database
 from servicekit.settings import CommonSettings, normalize_database_url
@@ -95,3 +96,22 @@ def test_waiting_for_a_database_that_never_answers_gives_up(caplog):
     with pytest.raises(exc.OperationalError):
         wait_for_database("postgresql+psycopg://nobody@127.0.0.1:1/none", timeout_seconds=1.5)
     assert "waiting for the database" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (float("nan"), "nan"),
+        (float("-inf"), "-inf"),
+        (3, 3),
+        ("lone \udfff", "lone \\udfff"),
+        ({"on_hand": float("nan")}, '{"on_hand": NaN}'),
+        (["a", 1], ["a", 1]),
+        ("x" * 1000, "x" * 200 + "..."),
+        (list(range(1000)), json.dumps(list(range(1000)))[:200] + "..."),
+    ],
+)
+def test_an_error_echoes_a_json_safe_bounded_excerpt_of_the_input(value, expected):
+    shown = excerpt(value)
+    assert shown == expected
+    json.dumps(shown, allow_nan=False, ensure_ascii=False).encode("utf-8")

@@ -20,6 +20,7 @@ from servicekit.http import (
 )
 from servicekit.simtime import Day, Instant
 from store_service.api.schemas import (
+    Category,
     CartIn,
     CartItemPut,
     CartOut,
@@ -128,7 +129,7 @@ def list_products(
     session: SessionDep,
     inventory: InventoryDep,
     page: PageQuery,
-    category: str | None = None,
+    category: Annotated[Category | None, Query()] = None,
     availability: Annotated[
         bool, Query(description="Add `available` (from the inventory, one request per page).")
     ] = False,

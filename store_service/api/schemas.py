@@ -11,17 +11,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
-from servicekit.http import ID_PATTERN
+from servicekit.http import Id, Text
 from servicekit.simtime import SPAN, Instant
 from store_service.application.queries import DailySales, Reconciliation
 from store_service.domain.model import Cart, Order, Product, Store
 
 MAX_QUANTITY = 1_000_000
-Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Category = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Name = Text(max_length=200, strip=True)
+Category = Text(max_length=64, strip=True)
+CustomerRef = Text(max_length=128)
 #: Money out: a JSON number (clients do arithmetic on it), exact to the cent.
 Money = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 #: Money in: at most 2 decimals and NUMERIC(12,2)'s range; a JSON number or a string.
@@ -135,8 +135,8 @@ class ProductOut(BaseModel):
 
 
 class CartIn(RequestBody):
-    customer_ref: str | None = Field(
-        None, min_length=1, max_length=128, description="Who shops (free text).", examples=["c-42"]
+    customer_ref: CustomerRef | None = Field(
+        None, description="Who shops (free text).", examples=["c-42"]
     )
     at: At = None
 

@@ -109,3 +109,15 @@ def test_many_problems_are_reported_up_to_a_bound(client, location):
 def test_a_body_that_is_not_utf8_text_is_400(client, location):
     answer = send(client, "POST", f"/locations/{location}/clock", b"\xff\xfe{")
     assert_client_error(answer, 400)
+
+
+@pytest.mark.parametrize("text", ["stock\\u0000count", "lone \\ud800 surrogate"])
+def test_text_a_database_cannot_store_is_422(client, location, text):
+    client.put(f"/locations/{location}/items/milk", json={"on_hand": 5, "at": iso(at(0))})
+    body = '{"reference": "%s", "lines": [{"sku": "milk", "quantity": 1}]}' % text
+    assert_client_error(
+        send(client, "POST", f"/locations/{location}/issues", body), 422, "reference"
+    )
+    answer = client.get(f"/locations/{location}/movements", params={"reference": "a\x00b"})
+    assert_client_error(answer, 422, "reference")
+    assert client.get(f"/locations/{location}/items/milk").json()["on_hand"] == 5

@@ -89,3 +89,12 @@ def test_a_large_invalid_value_is_echoed_as_a_short_excerpt(client):
 
 def test_a_body_that_is_not_utf8_text_is_400(client):
     assert_client_error(send(client, "POST", "/stores", b"\x80\x81"), 400)
+
+
+@pytest.mark.parametrize("text", ["Main\\u0000Street", "lone \\udfff surrogate"])
+def test_text_a_database_cannot_store_is_422(client, store, text):
+    assert_client_error(send(client, "POST", "/stores", '{"name": "%s"}' % text), 422, "name")
+    answer = send(client, "POST", f"/stores/{store}/carts", '{"customer_ref": "%s"}' % text)
+    assert_client_error(answer, 422, "customer_ref")
+    answer = client.get(f"/stores/{store}/products", params={"category": "da\x00iry"})
+    assert_client_error(answer, 422, "category")
