@@ -13,7 +13,8 @@ PY := $(BIN)/python
 REQUIREMENTS := requirements-dev.txt $(wildcard */requirements.txt)
 SERVICES := inventory_service store_service customer_sim
 TEST_PACKAGES := $(SERVICES) servicekit
-TEST_DIRS = $(wildcard $(addsuffix /tests,$(TEST_PACKAGES)))
+# Each part's tests, then the repository-level ones (the chart, the project version).
+TEST_DIRS = $(wildcard $(addsuffix /tests,$(TEST_PACKAGES))) tests
 COVERAGE := $(foreach package,$(TEST_PACKAGES),--cov=$(package)) --cov-report=term
 # Choose the PostgreSQL server for the tests (TEST_DATABASE_URL, a local one, or Docker) or stop.
 # The images' tag: the short git SHA unless TAG=... is given (never `latest`).

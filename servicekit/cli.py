@@ -17,6 +17,10 @@ from servicekit.settings import CommonSettings
 
 log = logging.getLogger(__name__)
 
+# How long uvicorn lets open requests finish after SIGTERM. The Helm chart's
+# terminationGracePeriodSeconds must exceed it plus its preStop sleep (a test checks that).
+GRACEFUL_SHUTDOWN_SECONDS = 25
+
 
 @dataclass(frozen=True)
 class ServiceCommands:
@@ -27,7 +31,8 @@ class ServiceCommands:
     migrations_dir: Path
 
 
-def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
+def build_parser(service: ServiceCommands) -> argparse.ArgumentParser:
+    """The service's command line; the chart's tests parse its container arguments with it."""
     parser = argparse.ArgumentParser(prog=f"python -m {service.name}")
     sub = parser.add_subparsers(dest="command", required=True)
     migrate = sub.add_parser("migrate", help="apply the database migrations, then exit")
@@ -43,7 +48,11 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
         action="store_true",
         help="apply migrations before serving (always done on the SQLite default)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
+    args = build_parser(service).parse_args(argv)
 
     settings = service.load_settings()
     configure_logging(settings.log_level, settings.log_format)
@@ -61,5 +70,6 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
         reload=args.reload,
         reload_dirs=[str(Path(service.migrations_dir).parent)] if args.reload else None,
         log_config=None,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
     return 0
