@@ -28,6 +28,9 @@ CHART_DIR = ROOT / "charts" / "demand-supply-sim"
 RELEASE = "dss"
 NAMESPACE = "dss"
 TEST_HOOK_DIR = "/templates/tests/"
+# The Kubernetes version `helm template` renders for (.Capabilities.KubeVersion): the oldest
+# the chart is checked against.
+KUBE_VERSION = "1.30.0"
 
 
 class ChartError(Exception):
@@ -160,7 +163,8 @@ class _values_file:
 def _render_cli(
     values: dict[str, Any], chart: Path, release: str, namespace: str
 ) -> dict[str, str]:
-    command = [helm_cli(), "template", release, str(chart), "--namespace", namespace]
+    command = [helm_cli(), "template", release, str(chart), "--namespace", namespace,
+               "--kube-version", KUBE_VERSION]  # fmt: skip
     with _values_file(values) as path:
         result = subprocess.run([*command, "--values", path], capture_output=True, text=True)
     if result.returncode != 0:

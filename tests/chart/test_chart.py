@@ -30,7 +30,7 @@ from tests.chart.conftest import DEV_VALUES, INSTALLED, rendered_variant, varian
 
 # The oldest Kubernetes the chart supports (Chart.yaml's kubeVersion) and the newest schema
 # kubernetes-validate ships, both from its own offline copies.
-KUBE_VERSIONS = ["1.30.0", "1.37.0"]
+KUBE_VERSIONS = [helm.KUBE_VERSION, "1.37.0"]
 IMAGE_REPOSITORIES = {
     "inventory_service": "demand-supply-sim/inventory",
     "store_service": "demand-supply-sim/store",
