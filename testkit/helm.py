@@ -12,10 +12,12 @@ checks use `render` and do not care which engine ran.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -98,8 +100,7 @@ def render(
     """
     values = values or {}
     if kube_apiserver is not None:
-        args = (values, chart, release, namespace, revision, kube_apiserver)
-        return _parse(_render_with_cluster(*args))
+        return _parse(_render_sdk(values, chart, release, namespace, revision, kube_apiserver))
     if helm_cli() and revision == 1:
         return _parse(_render_cli(values, chart, release, namespace))
     return _parse(_render_sdk(values, chart, release, namespace, revision))
@@ -179,63 +180,51 @@ def _render_cli(
 
 
 def _render_sdk(
-    values: dict[str, Any], chart: Path, release: str, namespace: str, revision: int
-) -> dict[str, str]:
-    import helm_python
-
-    with helm_python.Chart.load(chart) as loaded:
-        try:
-            return loaded.render(
-                values,
-                name=release,
-                namespace=namespace,
-                revision=revision,
-                is_install=revision == 1,
-                is_upgrade=revision > 1,
-            )
-        except helm_python.HelmError as error:
-            raise ChartError(str(error)) from error
-
-
-def _render_with_cluster(
     values: dict[str, Any],
     chart: Path,
     release: str,
     namespace: str,
     revision: int,
-    kube_apiserver: str,
+    kube_apiserver: str | None = None,
 ) -> dict[str, str]:
+    """Offline (``lookup`` finds nothing), or against ``kube_apiserver`` (``lookup`` asks it)."""
     import helm_python
 
-    kubeconfig = yaml.safe_dump(
+    options = {
+        "name": release,
+        "namespace": namespace,
+        "revision": revision,
+        "is_install": revision == 1,
+        "is_upgrade": revision > 1,
+    }
+    with ExitStack() as stack:
+        loaded = stack.enter_context(helm_python.Chart.load(chart))
+        if kube_apiserver is None:
+            render = loaded.render
+        else:
+            config = stack.enter_context(
+                helm_python.Config(kubeconfig_content=_kubeconfig(kube_apiserver, namespace))
+            )
+            render = functools.partial(config.render, loaded)
+        try:
+            return render(values, **options)
+        except helm_python.HelmError as error:
+            raise ChartError(str(error)) from error
+
+
+def _kubeconfig(server: str, namespace: str) -> str:
+    """A kubeconfig for one API server (no TLS, a dummy token)."""
+    context = {"cluster": "test", "user": "test", "namespace": namespace}
+    return yaml.safe_dump(
         {
             "apiVersion": "v1",
             "kind": "Config",
-            "clusters": [{"name": "test", "cluster": {"server": kube_apiserver}}],
+            "clusters": [{"name": "test", "cluster": {"server": server}}],
             "users": [{"name": "test", "user": {"token": "test-token"}}],
-            "contexts": [
-                {
-                    "name": "test",
-                    "context": {"cluster": "test", "user": "test", "namespace": namespace},
-                }
-            ],
+            "contexts": [{"name": "test", "context": context}],
             "current-context": "test",
         }
     )
-    with helm_python.Config(kubeconfig_content=kubeconfig, namespace=namespace) as config:
-        with helm_python.Chart.load(chart) as loaded:
-            try:
-                return config.render(
-                    loaded,
-                    values,
-                    name=release,
-                    namespace=namespace,
-                    revision=revision,
-                    is_install=revision == 1,
-                    is_upgrade=revision > 1,
-                )
-            except helm_python.HelmError as error:
-                raise ChartError(str(error)) from error
 
 
 def _parse(sources: dict[str, str]) -> Rendered:
