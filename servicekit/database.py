@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from sqlalchemy import DateTime, Engine, NullPool, create_engine, event, exc, func, text
+from sqlalchemy import DateTime, Engine, NullPool, create_engine, event, exc, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 #: Constraint and index names for every service's tables, so migrations can name them.
 NAMING_CONVENTION = {
@@ -127,7 +127,14 @@ class Slice:
 def paginate(
     session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int
 ) -> Slice:
-    """Count the query's matches and fetch one page of them, in a stable order, in SQL."""
-    total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(*order_by).limit(limit).offset(offset)).all()
+    """One page of a query's matches in a stable order, and how many match in all, in SQL.
+
+    ``query`` selects columns or tables (SQLAlchemy Core), so the page holds plain rows. The
+    total costs a COUNT only when the page cannot tell it: a page shorter than the limit is
+    the last one, so then the total is the rows before it plus its own.
+    """
+    rows = session.execute(query.order_by(*order_by).limit(limit).offset(offset)).all()
+    if len(rows) < limit and (rows or offset == 0):
+        return Slice(rows, offset + len(rows))
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     return Slice(rows, total)

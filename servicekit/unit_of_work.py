@@ -1,8 +1,9 @@
 """One unit of work per use case: a session, a repository, an explicit commit.
 
-Leaving the ``with`` block without `commit` rolls everything back, so a use case that fails
-half-way changes nothing. Domain events are published only after the commit succeeded, so
-metrics never count what was not saved.
+Repositories write through the session as the use case goes (explicit statements, no change
+tracking); leaving the ``with`` block without `commit` rolls everything back, so a use case
+that fails half-way changes nothing. Domain events are published only after the commit
+succeeded, so metrics never count what was not saved.
 """
 
 from __future__ import annotations
@@ -12,12 +13,9 @@ from typing import Any, Callable, Protocol, Self
 from sqlmodel import Session
 
 
-class TrackingRepository(Protocol):
-    def flush(self) -> None:
-        """Write the tracked domain objects to the session (never commit)."""
-
+class Repository(Protocol):
     def collect_events(self) -> list[Any]:
-        """Hand over (and forget) the domain events of the tracked objects."""
+        """Hand over (and forget) the domain events of what was written."""
 
 
 class SqlUnitOfWork:
@@ -33,7 +31,7 @@ class SqlUnitOfWork:
         self.session_factory = session_factory
         self.publish = publish or (lambda events: None)
 
-    def open_repository(self, session: Session) -> TrackingRepository:
+    def open_repository(self, session: Session) -> Repository:
         raise NotImplementedError
 
     def __enter__(self) -> Self:
@@ -46,6 +44,5 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        self._repository.flush()
         self.session.commit()
         self.publish(self._repository.collect_events())

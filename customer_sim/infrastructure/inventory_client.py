@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from customer_sim.infrastructure.http_client import JsonHttpClient
+from customer_sim.infrastructure.http_client import ServiceClient
 from customer_sim.simulation.ports import LedgerEntry, PurchaseOrderRecord
 
 
-class InventoryClient(JsonHttpClient):
+class InventoryClient(ServiceClient):
     def __init__(
         self, base_url: str, timeout_seconds: float = 10, retries: int = 3, **kwargs: Any
     ) -> None:
@@ -32,11 +32,11 @@ class InventoryClient(JsonHttpClient):
             "at": at.isoformat(),
             "reference": "simulation start",
         }
-        self.request("PUT", f"/locations/{location}/items/{sku}", json=body)
+        self.call("PUT", f"/locations/{location}/items/{sku}", json_body=body)
 
     def advance_clock(self, location: str, at: datetime) -> None:
         path = f"/locations/{location}/clock"
-        self.request("POST", path, json={"at": at.isoformat()}, idempotent=True)
+        self.call("POST", path, json_body={"at": at.isoformat()}, idempotent=True)
 
     def movements(self, location: str) -> list[LedgerEntry]:
         return [

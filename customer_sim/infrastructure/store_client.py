@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Sequence
 
 from customer_sim.domain.customer import Offer
-from customer_sim.infrastructure.http_client import JsonHttpClient
+from customer_sim.infrastructure.http_client import ServiceClient
 from customer_sim.simulation.ports import (
     DailySales,
     OrderLine,
@@ -17,20 +17,20 @@ from customer_sim.simulation.ports import (
 )
 
 
-class StoreClient(JsonHttpClient):
+class StoreClient(ServiceClient):
     def __init__(
         self, base_url: str, timeout_seconds: float = 10, retries: int = 3, **kwargs: Any
     ) -> None:
         super().__init__("store", base_url, timeout_seconds, retries, **kwargs)
 
     def open_store(self, store_id: str, name: str) -> None:
-        self.request("POST", "/stores", json={"id": store_id, "name": name})
+        self.call("POST", "/stores", json_body={"id": store_id, "name": name})
 
     def put_product(
         self, store_id: str, sku: str, name: str, category: str, price: Decimal
     ) -> None:
         body = {"name": name, "category": category, "price": float(price)}
-        self.request("PUT", f"/stores/{store_id}/products/{sku}", json=body)
+        self.call("PUT", f"/stores/{store_id}/products/{sku}", json_body=body)
 
     def offers(self, store_id: str, at: datetime) -> dict[str, Offer]:
         products = self.get_all(
@@ -38,18 +38,21 @@ class StoreClient(JsonHttpClient):
         )
         return {p["sku"]: Offer(_money(p["price"]), int(p["available"])) for p in products}
 
-    def open_cart(self, store_id: str, customer_ref: str) -> str:
-        cart = self.request(
-            "POST", f"/stores/{store_id}/carts", json={"customer_ref": customer_ref}
-        )
-        return cart["id"]
+    def open_cart(
+        self, store_id: str, customer_ref: str, items: Sequence[tuple[str, int]] = ()
+    ) -> str:
+        """A new cart holding ``items`` (sku, quantity), in one request."""
+        body: dict[str, Any] = {"customer_ref": customer_ref}
+        if items:
+            body["items"] = [{"sku": sku, "quantity": quantity} for sku, quantity in items]
+        return self.call("POST", f"/stores/{store_id}/carts", json_body=body)["id"]
 
     def set_cart_item(self, cart_id: str, sku: str, quantity: int) -> None:
-        self.request("PUT", f"/carts/{cart_id}/items/{sku}", json={"quantity": quantity})
+        self.call("PUT", f"/carts/{cart_id}/items/{sku}", json_body={"quantity": quantity})
 
     def checkout(self, cart_id: str, at: datetime) -> PlacedOrder:
-        order = self.request(
-            "POST", f"/carts/{cart_id}/checkout", json={"at": at.isoformat()}, idempotent=True
+        order = self.call(
+            "POST", f"/carts/{cart_id}/checkout", json_body={"at": at.isoformat()}, idempotent=True
         )
         lines = [
             OrderLine(
@@ -63,7 +66,7 @@ class StoreClient(JsonHttpClient):
         return PlacedOrder(id=order["id"], lines=lines, total=_money(order["total"]))
 
     def daily_sales(self, store_id: str) -> list[DailySales]:
-        rows = self.request("GET", f"/stores/{store_id}/sales/daily")
+        rows = self.call("GET", f"/stores/{store_id}/sales/daily")
         return [
             DailySales(
                 day=date.fromisoformat(row["day"]),
@@ -76,7 +79,7 @@ class StoreClient(JsonHttpClient):
         ]
 
     def reconciliation(self, store_id: str) -> Reconciliation:
-        body = self.request("GET", f"/stores/{store_id}/reconciliation")
+        body = self.call("GET", f"/stores/{store_id}/reconciliation")
         lines = [
             SkuReconciliation(line["sku"], int(line["fulfilled"]), int(line["issued"]))
             for line in body["skus"]

@@ -1,10 +1,11 @@
 """The simulation model: customers shopping at one store, event by event.
 
 A visit is a chain of events, each scheduled by the previous one after the customer's own
-step times: arrival → observe (one availability query) → add to cart (open a cart, one PUT per
-line) → checkout → leave. A customer who finds nothing to buy, or can afford nothing, leaves
-after observing, without a cart. Visits interleave, so stock can change between a customer's
-observation and their checkout; the unfilled units are lost sales, as in a real shop.
+step times: arrival → observe (one availability query) → add to cart (open a cart with its
+lines, one request) → checkout → leave. A customer who finds nothing to buy, or can afford
+nothing, leaves after observing, without a cart. Visits interleave, so stock can change
+between a customer's observation and their checkout; the unfilled units are lost sales, as in
+a real shop.
 
 Midnights are events too: the end of each day advances the inventory's clock so that periodic
 reviews and deliveries happen on quiet days as well.
@@ -138,10 +139,9 @@ class StoreEnvironment:
 
     def _add_to_cart(self, event: AddToCart) -> None:
         customer = event.customer
-        customer.cart_id = self.store.open_cart(self.store_id, customer.ref)
-        for line in customer.basket:
-            self.store.set_cart_item(customer.cart_id, line.sku, line.quantity)
-        self.http_calls += 1 + len(customer.basket)
+        lines = [(line.sku, line.quantity) for line in customer.basket]
+        customer.cart_id = self.store.open_cart(self.store_id, customer.ref, lines)
+        self.http_calls += 1
         self.engine.schedule_in(customer.timing.queue, Checkout(customer))
 
     def _checkout(self, event: Checkout) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from customer_sim.domain.customer import Offer
 
@@ -87,7 +87,11 @@ class StorePort(Protocol):
         """Every product of the store with its price and what is available at ``at``."""
         ...
 
-    def open_cart(self, store_id: str, customer_ref: str) -> str: ...
+    def open_cart(
+        self, store_id: str, customer_ref: str, items: Sequence[tuple[str, int]] = ()
+    ) -> str:
+        """A new cart holding ``items`` (sku, quantity); returns its id."""
+        ...
 
     def set_cart_item(self, cart_id: str, sku: str, quantity: int) -> None: ...
 

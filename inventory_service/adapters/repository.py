@@ -1,17 +1,21 @@
 """The repository of the location aggregate: its row lock, stock items, orders, ledger, issues.
 
-It maps table rows to domain objects and back. Items and orders it hands out are tracked and
-written back by `flush`, which the unit of work calls before committing; nothing here commits.
+`lock` loads a `Location` with what one request needs, in few statements: the location row
+(locked); whether anything is due and the issue recorded under the request's reference; the
+items the request names, plus, when something is due, the due purchase orders and the items
+they and the due reviews concern. `save` writes what the request changed, with
+SQLAlchemy Core: one statement per kind of change, many rows each. Nothing here commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Any, Iterable
 
+from sqlalchemy import Table, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from inventory_service.adapters.tables import (
     IssueRow,
@@ -25,7 +29,6 @@ from inventory_service.domain.model import (
     IssueLine,
     IssueRecord,
     Location,
-    Movement,
     OrderStatus,
     PurchaseOrder,
     StockItem,
@@ -33,12 +36,18 @@ from inventory_service.domain.model import (
 )
 from inventory_service.domain.policies import PARAMETERS, make_policy
 
+LOCATIONS: Table = LocationRow.__table__
+ITEMS: Table = StockItemRow.__table__
+MOVEMENTS: Table = MovementRow.__table__
+ORDERS: Table = PurchaseOrderRow.__table__
+ISSUES: Table = IssueRow.__table__
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def item_from_row(row: StockItemRow) -> StockItem:
+def item_from_row(row: Any) -> StockItem:
     policy = make_policy(row.policy_type, **{name: getattr(row, name) for name in PARAMETERS})
     return StockItem(
         sku=row.sku,
@@ -50,19 +59,20 @@ def item_from_row(row: StockItemRow) -> StockItem:
     )
 
 
-def _copy_item(item: StockItem, row: StockItemRow) -> None:
+def item_values(item: StockItem) -> dict[str, Any]:
+    """The item's columns (but its keys), as written."""
     parameters = item.policy.parameters()
-    row.policy_type = parameters.pop("type")
-    for name, value in parameters.items():
-        setattr(row, name, value)
-    row.on_hand = item.on_hand
-    row.on_order = item.on_order
-    row.lead_time_minutes = item.lead_time_minutes
-    row.next_review_at = item.next_review_at
-    row.updated_at = utcnow()
+    return {
+        "policy_type": parameters.pop("type"),
+        **parameters,
+        "on_hand": item.on_hand,
+        "on_order": item.on_order,
+        "lead_time_minutes": item.lead_time_minutes,
+        "next_review_at": item.next_review_at,
+    }
 
 
-def order_from_row(row: PurchaseOrderRow) -> PurchaseOrder:
+def order_from_row(row: Any) -> PurchaseOrder:
     return PurchaseOrder(
         id=row.id,
         sku=row.sku,
@@ -75,171 +85,186 @@ def order_from_row(row: PurchaseOrderRow) -> PurchaseOrder:
     )
 
 
+def something_due(location_id: Any, until: datetime) -> Any:
+    """SQL: is a delivery or a periodic review due by ``until`` at the location?"""
+    due_order = exists().where(
+        ORDERS.c.location_id == location_id,
+        ORDERS.c.status == OrderStatus.OPEN.value,
+        ORDERS.c.due_at <= until,
+    )
+    due_review = exists().where(ITEMS.c.location_id == location_id, ITEMS.c.next_review_at <= until)
+    return or_(due_order, due_review)
+
+
 class LocationRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._locations: dict[str, tuple[LocationRow, Location]] = {}
-        self._items: dict[tuple[str, str], tuple[StockItemRow, StockItem]] = {}
-        self._orders: list[tuple[PurchaseOrderRow | None, str, PurchaseOrder]] = []
-        self._movements: list[tuple[str, Movement]] = []
+        # per location loaded: its clock and items as loaded, to write back only what changed
+        self._loaded: dict[str, tuple[datetime, dict[str, dict[str, Any]]]] = {}
+        self._events: list[Event] = []
 
-    # -- the location and its lock ------------------------------------------------------------
+    # -- loading ------------------------------------------------------------------------------
 
-    def lock(self, location_id: str) -> Location:
-        """Load the location and hold its row lock until the transaction ends.
+    def lock(
+        self,
+        location_id: str,
+        until: datetime,
+        skus: Iterable[str] = (),
+        reference: str | None = None,
+    ) -> Location:
+        """Load the location for a request at ``until`` and hold its row lock until the
+        transaction ends.
 
         Every write at a location takes this lock first, so requests at one location are
         applied one at a time, in the order they get the lock, while other locations proceed.
         (SQLite has no row locks; its ``BEGIN IMMEDIATE`` serializes writers instead.)
+        Everything else is read by later statements, which (under READ COMMITTED) see what
+        the requests this one waited for committed. With a ``reference`` whose issue is
+        already recorded, only that record is loaded (into ``recorded_issues``): a repeat
+        needs nothing else.
         """
-        row = self.session.exec(
-            select(LocationRow).where(LocationRow.id == location_id).with_for_update()
+        row = self.session.execute(
+            select(LOCATIONS.c.clock).where(LOCATIONS.c.id == location_id).with_for_update()
         ).first()
         if row is None:
             raise UnknownLocation(location_id)
-        location = Location(row.id, row.clock)
-        self._locations[location_id] = (row, location)
+        location = Location(location_id, row.clock)
+        columns = [something_due(location_id, until).label("due")]
+        if reference is not None:
+            issue = (ISSUES.c.location_id == location_id, ISSUES.c.reference == reference)
+            columns += [
+                select(ISSUES.c.at).where(*issue).scalar_subquery().label("issue_at"),
+                select(ISSUES.c.lines).where(*issue).scalar_subquery().label("issue_lines"),
+            ]
+        state = self.session.execute(select(*columns)).one()
+        if reference is not None and state.issue_at is not None:
+            lines = [IssueLine(**line) for line in state.issue_lines]
+            location.recorded_issues[reference] = IssueRecord(reference, state.issue_at, lines)
+        else:
+            self._load_items(location, until, set(skus), state.due)
+        self._loaded[location_id] = (
+            location.clock,
+            {sku: item_values(item) for sku, item in location.items.items()},
+        )
         return location
 
-    def lock_or_create(self, location_id: str, at: datetime) -> Location:
+    def lock_or_create(self, location_id: str, at: datetime, skus: Iterable[str]) -> Location:
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.exec(
-            insert(LocationRow)
+        self.session.execute(
+            insert(LOCATIONS)
             .values(id=location_id, clock=at, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["id"])
         )
-        return self.lock(location_id)
+        return self.lock(location_id, at, skus)
 
-    # -- stock items --------------------------------------------------------------------------
-
-    def items(self, location_id: str, skus: Iterable[str]) -> dict[str, StockItem]:
-        """The location's items for these SKUs (those that exist), tracked for writing back."""
-        wanted = set(skus)
-        found = {
-            sku: self._items[(location_id, sku)][1]
-            for sku in wanted
-            if (location_id, sku) in self._items
-        }
-        missing = wanted - found.keys()
-        if missing:
-            rows = self.session.exec(
-                select(StockItemRow)
-                .where(StockItemRow.location_id == location_id)
-                .where(col(StockItemRow.sku).in_(sorted(missing)))
-            ).all()
-            for row in rows:
-                item = item_from_row(row)
-                self._items[(location_id, row.sku)] = (row, item)
-                found[row.sku] = item
-        return found
-
-    def add_item(self, location_id: str, item: StockItem) -> None:
-        row = StockItemRow(location_id=location_id, sku=item.sku, on_hand=0, on_order=0)
-        _copy_item(item, row)
-        self.session.add(row)
-        self._items[(location_id, item.sku)] = (row, item)
-
-    def skus_due_for_review(self, location_id: str, until: datetime) -> list[str]:
-        return list(
-            self.session.exec(
-                select(StockItemRow.sku)
-                .where(StockItemRow.location_id == location_id)
-                .where(col(StockItemRow.next_review_at) <= until)
-            ).all()
+    def _load_items(self, location: Location, until: datetime, skus: set[str], due: bool) -> None:
+        """The items named, and when something is due, the due orders and their items and
+        the items with a review due."""
+        wanted = [ITEMS.c.sku.in_(sorted(skus))]
+        if due:
+            location.due_orders = self._due_orders(location.id, until)
+            wanted = [
+                ITEMS.c.sku.in_(sorted(skus | {order.sku for order in location.due_orders})),
+                ITEMS.c.next_review_at <= until,
+            ]
+        elif not skus:
+            return
+        rows = self.session.execute(
+            select(ITEMS).where(ITEMS.c.location_id == location.id, or_(*wanted))
         )
+        location.items = {item.sku: item for item in map(item_from_row, rows)}
 
-    # -- purchase orders ----------------------------------------------------------------------
-
-    def due_orders(self, location_id: str, until: datetime) -> list[PurchaseOrder]:
-        rows = self.session.exec(
-            select(PurchaseOrderRow)
-            .where(PurchaseOrderRow.location_id == location_id)
-            .where(PurchaseOrderRow.status == OrderStatus.OPEN.value)
-            .where(col(PurchaseOrderRow.due_at) <= until)
-            .order_by(col(PurchaseOrderRow.due_at), col(PurchaseOrderRow.id))
-        ).all()
-        orders = []
-        for row in rows:
-            order = order_from_row(row)
-            self._orders.append((row, location_id, order))
-            orders.append(order)
-        return orders
-
-    def add_orders(self, location_id: str, orders: Iterable[PurchaseOrder]) -> None:
-        self._orders.extend((None, location_id, order) for order in orders)
-
-    # -- ledger and issue records -------------------------------------------------------------
-
-    def add_movements(self, location_id: str, movements: Iterable[Movement]) -> None:
-        self._movements.extend((location_id, movement) for movement in movements)
-
-    def issue_record(self, location_id: str, reference: str) -> IssueRecord | None:
-        row = self.session.get(IssueRow, (location_id, reference))
-        if row is None:
-            return None
-        return IssueRecord(row.reference, row.at, [IssueLine(**line) for line in row.lines])
-
-    def add_issue_record(self, location_id: str, record: IssueRecord) -> None:
-        lines = [
-            {"sku": line.sku, "requested": line.requested, "issued": line.issued}
-            for line in record.lines
-        ]
-        self.session.add(
-            IssueRow(
-                location_id=location_id,
-                reference=record.reference,
-                at=record.at,
-                lines=lines,
-                recorded_at=utcnow(),
+    def _due_orders(self, location_id: str, until: datetime) -> list[PurchaseOrder]:
+        rows = self.session.execute(
+            select(ORDERS)
+            .where(
+                ORDERS.c.location_id == location_id,
+                ORDERS.c.status == OrderStatus.OPEN.value,
+                ORDERS.c.due_at <= until,
             )
+            .order_by(ORDERS.c.due_at, ORDERS.c.id)
         )
+        return [order_from_row(row) for row in rows]
 
     # -- writing back -------------------------------------------------------------------------
 
-    def flush(self) -> None:
-        """Write every tracked change to the session (orders before the receipts that cite them)."""
-        for row, location in self._locations.values():
-            row.clock = location.clock
-        for row, item in self._items.values():
-            _copy_item(item, row)
-        self.session.flush()
-        for index, (row, location_id, order) in enumerate(self._orders):
-            if row is None:
-                row = PurchaseOrderRow(location_id=location_id, sku=order.sku)
-                self._orders[index] = (row, location_id, order)
-                self.session.add(row)
-            row.quantity = order.quantity
-            row.status = order.status.value
-            row.reason = order.reason
-            row.placed_at = order.placed_at
-            row.due_at = order.due_at
-            row.received_at = order.received_at
-        self.session.flush()
-        for row, _, order in self._orders:
-            order.id = row.id
+    def save(self, location: Location) -> None:
+        """Write what the request changed at the location: its clock, new and changed items,
+        purchase orders received and placed, ledger movements, the issue record.
+
+        Orders are written before the receipts that cite them (a receipt's reference is
+        ``po-<id>``, and an order placed and received in one catch-up gets its id here).
+        """
         now = utcnow()
-        for location_id, movement in self._movements:
-            order = movement.order
-            self.session.add(
-                MovementRow(
-                    location_id=location_id,
-                    sku=movement.sku,
-                    kind=movement.kind.value,
-                    quantity=movement.quantity,
-                    on_hand_after=movement.on_hand_after,
-                    at=movement.at,
-                    reference=f"po-{order.id}" if order is not None else movement.reference,
-                    purchase_order_id=order.id if order is not None else None,
-                    recorded_at=now,
-                )
+        clock, loaded_items = self._loaded.get(location.id, (None, {}))
+        if location.clock != clock:
+            self.session.execute(
+                update(LOCATIONS).where(LOCATIONS.c.id == location.id).values(clock=location.clock)
             )
-        self._movements.clear()
-        self.session.flush()
+        key = {"location_id": location.id}
+        new_items = [
+            {**key, "sku": item.sku, **item_values(item), "updated_at": now}
+            for item in location.new_items
+        ]
+        if new_items:
+            self.session.execute(ITEMS.insert(), new_items)
+        new_skus = {item.sku for item in location.new_items}
+        changed = []
+        for sku, item in location.items.items():
+            values = item_values(item)
+            if sku not in new_skus and values != loaded_items.get(sku):
+                changed.append({"b_sku": sku, **values, "updated_at": now})
+        if changed:
+            self.session.execute(
+                update(ITEMS).where(
+                    ITEMS.c.location_id == location.id, ITEMS.c.sku == bindparam("b_sku")
+                ),
+                changed,
+            )
+        received = [
+            {"b_id": order.id, "status": order.status.value, "received_at": order.received_at}
+            for order in location.received
+            if order.id is not None
+        ]
+        if received:
+            self.session.execute(update(ORDERS).where(ORDERS.c.id == bindparam("b_id")), received)
+        if location.placed:
+            ids = self.session.execute(
+                ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=True),
+                [
+                    {**key, "sku": order.sku, "quantity": order.quantity,
+                     "status": order.status.value, "reason": order.reason,
+                     "placed_at": order.placed_at, "due_at": order.due_at,
+                     "received_at": order.received_at}
+                    for order in location.placed
+                ],  # fmt: skip
+            ).scalars()
+            for order, order_id in zip(location.placed, ids):
+                order.id = order_id
+        if location.movements:
+            self.session.execute(
+                MOVEMENTS.insert(),
+                [
+                    {**key, "sku": m.sku, "kind": m.kind.value, "quantity": m.quantity,
+                     "on_hand_after": m.on_hand_after, "at": m.at,
+                     "reference": f"po-{m.order.id}" if m.order is not None else m.reference,
+                     "purchase_order_id": m.order.id if m.order is not None else None,
+                     "recorded_at": now}
+                    for m in location.movements
+                ],  # fmt: skip
+            )
+        if location.new_issues:
+            self.session.execute(
+                ISSUES.insert(),
+                [
+                    {**key, "reference": record.reference, "at": record.at,
+                     "lines": [vars(line) for line in record.lines], "recorded_at": now}
+                    for record in location.new_issues
+                ],  # fmt: skip
+            )
+        self._events.extend(location.collect_events())
 
     def collect_events(self) -> list[Event]:
-        events: list[Event] = []
-        for _, item in self._items.values():
-            events.extend(item.events)
-            item.events.clear()
+        events, self._events = self._events, []
         return events

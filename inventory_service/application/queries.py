@@ -9,51 +9,48 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func
-from sqlmodel import Session, col, select
+from sqlalchemy import func, select
+from sqlmodel import Session
 
-from inventory_service.adapters.repository import item_from_row
-from inventory_service.adapters.tables import (
-    LocationRow,
-    MovementRow,
-    PurchaseOrderRow,
-    StockItemRow,
+from inventory_service.adapters.repository import (
+    ITEMS,
+    LOCATIONS,
+    MOVEMENTS,
+    ORDERS,
+    item_from_row,
+    something_due,
 )
-from inventory_service.domain.model import OrderStatus, StockItem, UnknownLocation, UnknownSkus
+from inventory_service.domain.model import StockItem, UnknownLocation, UnknownSkus
 from servicekit.database import Slice, paginate
 
 
 def require_location(session: Session, location_id: str) -> None:
-    if session.get(LocationRow, location_id) is None:
+    if session.execute(select(LOCATIONS.c.id).where(LOCATIONS.c.id == location_id)).first() is None:
         raise UnknownLocation(location_id)
 
 
 def has_due_events(session: Session, location_id: str, at: datetime) -> bool:
-    """Is a receipt or a periodic review due by ``at`` at this location?"""
-    due_order = exists().where(
-        PurchaseOrderRow.location_id == location_id,
-        PurchaseOrderRow.status == OrderStatus.OPEN.value,
-        col(PurchaseOrderRow.due_at) <= at,
-    )
-    due_review = exists().where(
-        StockItemRow.location_id == location_id, col(StockItemRow.next_review_at) <= at
-    )
-    return bool(session.exec(select(due_order | due_review)).one())
+    """Is a receipt or a periodic review due by ``at`` at this location? (False when the
+    location does not exist.)"""
+    query = select(something_due(LOCATIONS.c.id, at)).where(LOCATIONS.c.id == location_id)
+    return bool(session.execute(query).scalar())
 
 
 def list_locations(session: Session, limit: int, offset: int) -> Slice:
     item_count = (
         select(func.count())
-        .where(StockItemRow.location_id == LocationRow.id)
+        .where(ITEMS.c.location_id == LOCATIONS.c.id)
         .scalar_subquery()
         .label("items")
     )
-    query = select(LocationRow.id, LocationRow.clock, item_count)
-    return paginate(session, query, [col(LocationRow.id)], limit, offset)
+    query = select(LOCATIONS.c.id, LOCATIONS.c.clock, item_count)
+    return paginate(session, query, [LOCATIONS.c.id], limit, offset)
 
 
 def get_item(session: Session, location_id: str, sku: str) -> StockItem:
-    row = session.get(StockItemRow, (location_id, sku))
+    row = session.execute(
+        select(ITEMS).where(ITEMS.c.location_id == location_id, ITEMS.c.sku == sku)
+    ).first()
     if row is None:
         require_location(session, location_id)
         raise UnknownSkus(location_id, [sku])
@@ -63,11 +60,13 @@ def get_item(session: Session, location_id: str, sku: str) -> StockItem:
 def list_items(
     session: Session, location_id: str, limit: int, offset: int, skus: list[str] | None = None
 ) -> tuple[list[StockItem], int]:
-    require_location(session, location_id)
-    query = select(StockItemRow).where(StockItemRow.location_id == location_id)
+    """A page of the location's items (of ``skus`` only, if given), in SKU order."""
+    query = select(ITEMS).where(ITEMS.c.location_id == location_id)
     if skus:
-        query = query.where(col(StockItemRow.sku).in_(skus))
-    page = paginate(session, query, [col(StockItemRow.sku)], limit, offset)
+        query = query.where(ITEMS.c.sku.in_(skus))
+    page = paginate(session, query, [ITEMS.c.sku], limit, offset)
+    if not page.rows:
+        require_location(session, location_id)
     return [item_from_row(row) for row in page.rows], page.total
 
 
@@ -84,22 +83,22 @@ def list_movements(
 ) -> Slice:
     """The ledger in time order; ``start`` inclusive, ``end`` exclusive."""
     require_location(session, location_id)
-    query = select(MovementRow).where(MovementRow.location_id == location_id)
+    query = select(MOVEMENTS).where(MOVEMENTS.c.location_id == location_id)
     if sku is not None:
-        query = query.where(MovementRow.sku == sku)
+        query = query.where(MOVEMENTS.c.sku == sku)
     if kind is not None:
-        query = query.where(MovementRow.kind == kind)
+        query = query.where(MOVEMENTS.c.kind == kind)
     if reference is not None:
-        query = query.where(MovementRow.reference == reference)
+        query = query.where(MOVEMENTS.c.reference == reference)
     if start is not None:
-        query = query.where(col(MovementRow.at) >= start)
+        query = query.where(MOVEMENTS.c.at >= start)
     if end is not None:
-        query = query.where(col(MovementRow.at) < end)
-    return paginate(session, query, [col(MovementRow.at), col(MovementRow.id)], limit, offset)
+        query = query.where(MOVEMENTS.c.at < end)
+    return paginate(session, query, [MOVEMENTS.c.at, MOVEMENTS.c.id], limit, offset)
 
 
 def _units(kind: str) -> Any:
-    return func.coalesce(func.sum(MovementRow.quantity).filter(MovementRow.kind == kind), 0)
+    return func.coalesce(func.sum(MOVEMENTS.c.quantity).filter(MOVEMENTS.c.kind == kind), 0)
 
 
 def ledger_totals(
@@ -111,17 +110,17 @@ def ledger_totals(
     """
     require_location(session, location_id)
     query = select(
-        MovementRow.sku,
+        MOVEMENTS.c.sku,
         _units("receipt").label("received"),
         (-_units("issue")).label("issued"),
         _units("adjustment").label("adjusted"),
         func.count().label("movements"),
-    ).where(MovementRow.location_id == location_id)
+    ).where(MOVEMENTS.c.location_id == location_id)
     if start is not None:
-        query = query.where(col(MovementRow.at) >= start)
+        query = query.where(MOVEMENTS.c.at >= start)
     if end is not None:
-        query = query.where(col(MovementRow.at) < end)
-    rows = session.exec(query.group_by(MovementRow.sku).order_by(MovementRow.sku)).all()
+        query = query.where(MOVEMENTS.c.at < end)
+    rows = session.execute(query.group_by(MOVEMENTS.c.sku).order_by(MOVEMENTS.c.sku)).all()
     return [row._asdict() for row in rows]
 
 
@@ -137,14 +136,14 @@ def list_purchase_orders(
 ) -> Slice:
     """Purchase orders by time placed; ``start`` inclusive, ``end`` exclusive."""
     require_location(session, location_id)
-    query = select(PurchaseOrderRow).where(PurchaseOrderRow.location_id == location_id)
+    query = select(ORDERS).where(ORDERS.c.location_id == location_id)
     if sku is not None:
-        query = query.where(PurchaseOrderRow.sku == sku)
+        query = query.where(ORDERS.c.sku == sku)
     if status is not None:
-        query = query.where(PurchaseOrderRow.status == status)
+        query = query.where(ORDERS.c.status == status)
     if start is not None:
-        query = query.where(col(PurchaseOrderRow.placed_at) >= start)
+        query = query.where(ORDERS.c.placed_at >= start)
     if end is not None:
-        query = query.where(col(PurchaseOrderRow.placed_at) < end)
-    order = [col(PurchaseOrderRow.placed_at), col(PurchaseOrderRow.id)]
+        query = query.where(ORDERS.c.placed_at < end)
+    order = [ORDERS.c.placed_at, ORDERS.c.id]
     return paginate(session, query, order, limit, offset)

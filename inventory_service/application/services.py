@@ -14,16 +14,7 @@ from sqlmodel import Session
 
 from inventory_service.application import queries
 from inventory_service.application.unit_of_work import UnitOfWork
-from inventory_service.domain.model import (
-    CatchUp,
-    IssueLine,
-    IssueRecord,
-    Location,
-    ReferenceReused,
-    StockItem,
-    UnknownSkus,
-    catch_up,
-)
+from inventory_service.domain.model import IssueRecord, Location, StockItem
 from inventory_service.domain.policies import Policy
 
 
@@ -34,15 +25,13 @@ def _when(at: datetime | None, location: Location) -> datetime:
     return at if at is not None else max(datetime.now(timezone.utc), location.clock)
 
 
-def _advance(uow: UnitOfWork, location: Location, until: datetime) -> CatchUp:
-    repo = uow.locations
-    due_orders = repo.due_orders(location.id, until)
-    skus = {order.sku for order in due_orders} | set(repo.skus_due_for_review(location.id, until))
-    result = catch_up(repo.items(location.id, skus), due_orders, until)
-    repo.add_movements(location.id, result.movements)
-    repo.add_orders(location.id, result.placed)
-    location.record(result.last_event_at)
-    return result
+def _load_until(at: datetime | None) -> datetime:
+    """What the location is loaded for (what is due by then), before its clock is known.
+
+    Without ``at`` the request is dated `_when`: now, or the location's clock if that is
+    later; everything due by the clock is applied already, so due by now is what matters.
+    """
+    return at if at is not None else datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -67,24 +56,16 @@ def put_item(
     setting such a policy) places the orders it prescribes at once.
     """
     with uow:
-        location = uow.locations.lock_or_create(location_id, at or datetime.now(timezone.utc))
-        at = _when(at, location)
-        location.check_write_time(at)
-        _advance(uow, location, at)
-        item = uow.locations.items(location_id, [sku]).get(sku)
-        created = item is None
-        if item is None:
-            item = StockItem(sku)
-            uow.locations.add_item(location_id, item)
-        if lead_time_minutes is not None:
-            item.lead_time_minutes = lead_time_minutes
-        if policy is not None:
-            item.set_policy(policy, at)
-        if on_hand is not None:
-            movement = item.adjust_to(on_hand, at, reference or "adjustment")
-            uow.locations.add_movements(location_id, [movement] if movement else [])
-        uow.locations.add_orders(location_id, item.replenish(at))
-        location.record(at)
+        location = uow.locations.lock_or_create(location_id, _load_until(at), [sku])
+        item, created = location.put_item(
+            sku,
+            _when(at, location),
+            on_hand=on_hand,
+            policy=policy,
+            lead_time_minutes=lead_time_minutes,
+            reference=reference or "adjustment",
+        )
+        uow.locations.save(location)
         uow.commit()
         return ItemChange(item, created)
 
@@ -109,31 +90,13 @@ def issue(
     one reference cannot both issue: the second waits, then finds the first's record.
     """
     with uow:
-        location = uow.locations.lock(location_id)
-        previous = uow.locations.issue_record(location_id, reference)
-        if previous is not None:
-            if not previous.same_request(lines):
-                raise ReferenceReused(reference)
-            return IssueResult(previous, replayed=True)
-        at = _when(at, location)
-        location.check_write_time(at)
-        items = uow.locations.items(location_id, [sku for sku, _ in lines])
-        unknown = [sku for sku, _ in lines if sku not in items]
-        if unknown:
-            raise UnknownSkus(location_id, unknown)
-        _advance(uow, location, at)
-        result_lines = []
-        for sku, quantity in lines:
-            issued, movement = items[sku].issue(quantity, at, reference)
-            uow.locations.add_movements(location_id, [movement] if movement else [])
-            result_lines.append(IssueLine(sku, quantity, issued))
-        for item in items.values():
-            uow.locations.add_orders(location_id, item.replenish(at))
-        record = IssueRecord(reference, at, result_lines)
-        uow.locations.add_issue_record(location_id, record)
-        location.record(at)
-        uow.commit()
-        return IssueResult(record, replayed=False)
+        skus = [sku for sku, _ in lines]
+        location = uow.locations.lock(location_id, _load_until(at), skus, reference)
+        record, replayed = location.issue(reference, _when(at, location), lines)
+        if not replayed:
+            uow.locations.save(location)
+            uow.commit()
+        return IssueResult(record, replayed)
 
 
 @dataclass(frozen=True)
@@ -148,9 +111,10 @@ class ClockResult:
 def advance_clock(uow: UnitOfWork, location_id: str, at: datetime | None) -> ClockResult:
     """Apply receipts and periodic reviews due by ``at``. Advancing to the past is a no-op."""
     with uow:
-        location = uow.locations.lock(location_id)
+        location = uow.locations.lock(location_id, _load_until(at))
         at = _when(at, location)
-        result = _advance(uow, location, at)
+        result = location.advance_to(at)
+        uow.locations.save(location)
         uow.commit()
         return ClockResult(
             location_id, at, location.clock, len(result.received), len(result.placed)

@@ -1,9 +1,13 @@
 """Stock items, their ledger movements and purchase orders, and the passage of time.
 
-The consistency boundary is the *location*: everything that happens at one location happens
-in time order, one request at a time (the repository locks the location row). Within it a
-`StockItem` per SKU enforces "on hand never negative" and records every change as a
-`Movement`, so that on hand always equals the sum of its ledger.
+The consistency boundary is the *location* (`Location`, the aggregate): everything that
+happens at one location happens in time order, one request at a time (the repository locks
+the location row). It owns the stock items a request works on and the purchase orders due;
+`Location.advance_to` applies what is due, `Location.issue` and `Location.put_item` change
+stock. Within it a `StockItem` per SKU enforces "on hand never negative" and records every
+change as a `Movement`, so that on hand always equals the sum of its ledger. What a request
+produced (movements, purchase orders placed and received, the issue record) is kept on the
+location for the repository to write.
 """
 
 from __future__ import annotations
@@ -257,12 +261,28 @@ def catch_up(
     return result
 
 
-@dataclass
+@dataclass(eq=False)
 class Location:
-    """A stock location (a store's id). Its clock is the time of its latest recorded event."""
+    """A stock location (a store's id), as one request at it sees it.
+
+    ``clock`` is the time of its latest recorded event. ``items`` are the stock items the
+    request works on, plus every item with something due (a review, a delivery) by the time
+    the location was loaded for; ``due_orders`` the open purchase orders due by then, in due
+    order; ``recorded_issues`` the issues already recorded under the references the request
+    names (what a repeat answers with). The lists after them are what the request produced,
+    for the repository to write.
+    """
 
     id: str
     clock: datetime
+    items: dict[str, StockItem] = field(default_factory=dict)
+    due_orders: list[PurchaseOrder] = field(default_factory=list)
+    recorded_issues: dict[str, IssueRecord] = field(default_factory=dict)
+    movements: list[Movement] = field(default_factory=list, repr=False)
+    placed: list[PurchaseOrder] = field(default_factory=list, repr=False)
+    received: list[PurchaseOrder] = field(default_factory=list, repr=False)
+    new_items: list[StockItem] = field(default_factory=list, repr=False)
+    new_issues: list[IssueRecord] = field(default_factory=list, repr=False)
 
     def check_write_time(self, at: datetime) -> None:
         if at < self.clock:
@@ -271,3 +291,88 @@ class Location:
     def record(self, at: datetime | None) -> None:
         if at is not None and at > self.clock:
             self.clock = at
+
+    def advance_to(self, until: datetime) -> CatchUp:
+        """Apply the receipts and periodic reviews due by ``until``, in time order."""
+        due = [order for order in self.due_orders if order.due_at <= until]
+        result = catch_up(self.items, due, until)
+        self.due_orders = [order for order in self.due_orders if order.status is OrderStatus.OPEN]
+        self.movements.extend(result.movements)
+        self.placed.extend(result.placed)
+        self.received.extend(result.received)
+        self.record(result.last_event_at)
+        return result
+
+    def issue(
+        self, reference: str, at: datetime, lines: list[tuple[str, int]]
+    ) -> tuple[IssueRecord, bool]:
+        """Issue each line as far as stock allows, at ``at``; then let policies reorder.
+        True with the record when it is a repeat: the first result, and nothing moves.
+
+        A reference names one request: reusing it for other lines is `ReferenceReused`.
+        Every SKU must be stocked here (`UnknownSkus` otherwise, and nothing moves).
+        """
+        previous = self.recorded_issues.get(reference)
+        if previous is not None:
+            if not previous.same_request(lines):
+                raise ReferenceReused(reference)
+            return previous, True
+        self.check_write_time(at)
+        unknown = [sku for sku, _ in lines if sku not in self.items]
+        if unknown:
+            raise UnknownSkus(self.id, unknown)
+        self.advance_to(at)
+        result_lines = []
+        for sku, quantity in lines:
+            issued, movement = self.items[sku].issue(quantity, at, reference)
+            if movement is not None:
+                self.movements.append(movement)
+            result_lines.append(IssueLine(sku, quantity, issued))
+        for sku in sorted({sku for sku, _ in lines}):
+            self.placed.extend(self.items[sku].replenish(at))
+        record = IssueRecord(reference, at, result_lines)
+        self.recorded_issues[reference] = record
+        self.new_issues.append(record)
+        self.record(at)
+        return record, False
+
+    def put_item(
+        self,
+        sku: str,
+        at: datetime,
+        on_hand: int | None = None,
+        policy: Policy | None = None,
+        lead_time_minutes: int | None = None,
+        reference: str = "adjustment",
+    ) -> tuple[StockItem, bool]:
+        """Create or update an item (True: created); a new on hand is booked as an adjustment.
+
+        The policy is evaluated afterwards, so setting stock at or below a reorder point (or
+        setting such a policy) places the orders it prescribes at once.
+        """
+        self.check_write_time(at)
+        self.advance_to(at)
+        item = self.items.get(sku)
+        created = item is None
+        if item is None:
+            item = self.items[sku] = StockItem(sku)
+            self.new_items.append(item)
+        if lead_time_minutes is not None:
+            item.lead_time_minutes = lead_time_minutes
+        if policy is not None:
+            item.set_policy(policy, at)
+        if on_hand is not None:
+            movement = item.adjust_to(on_hand, at, reference)
+            if movement is not None:
+                self.movements.append(movement)
+        self.placed.extend(item.replenish(at))
+        self.record(at)
+        return item, created
+
+    def collect_events(self) -> list[Event]:
+        """Hand over (and forget) what the items reported: for metrics, after the commit."""
+        events: list[Event] = []
+        for item in self.items.values():
+            events.extend(item.events)
+            item.events.clear()
+        return events

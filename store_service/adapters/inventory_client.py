@@ -1,40 +1,26 @@
-"""The inventory service over HTTP: the `Inventory` port, with a connection pool, timeouts and
-bounded retries.
+"""The inventory service over HTTP: the `Inventory` port on the shared JSON client.
 
-Only idempotent requests are retried: the reads, and the issue, which the inventory keeps
-idempotent by its reference. Connect errors, timeouts and 502/503/504 are retried with
-exponential backoff (0.1 s, 0.2 s, 0.4 s, ...); when they persist the caller gets
-`InventoryUnavailable` (answered 503 by the API). A 4xx means the inventory refused and moved
-nothing: it becomes `InventoryRejected`, carrying the inventory's own ``detail``.
+Every request the store makes to the inventory is idempotent (reads, and issues by the cart's
+reference, which the inventory replays), so all of them are retried after connect errors,
+timeouts and 502/503/504, with exponential backoff (0.1 s, 0.2 s, 0.4 s, ...); when they
+persist the caller gets `InventoryUnavailable` (answered 503 by the API). A 4xx means the
+inventory refused and moved nothing: it becomes `InventoryRejected`, carrying the inventory's
+own ``detail``. Any other 5xx is unavailability without a retry.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable
-from urllib.parse import quote
 
-import httpx
-
+from servicekit.http_client import Answer, JsonClient, ServiceUnreachable, path_of
 from store_service.application.ports import InventoryRejected, InventoryUnavailable, Issued
 
-log = logging.getLogger(__name__)
-
-RETRYABLE_STATUS = frozenset({502, 503, 504})
 #: SKUs per availability request: keeps the URL well under servers' request-line limits
 #: (a default page of 100 products is one request).
 SKUS_PER_REQUEST = 100
 HEALTH_TIMEOUT_SECONDS = 1.0
-
-
-def _detail(response: httpx.Response) -> str:
-    try:
-        detail = response.json().get("detail")
-    except (ValueError, AttributeError):
-        detail = None
-    return str(detail) if detail else f"HTTP {response.status_code}"
 
 
 def _aware(value: str) -> datetime:
@@ -43,7 +29,8 @@ def _aware(value: str) -> datetime:
 
 
 class InventoryClient:
-    """One per app: its `httpx.Client` pools connections to the inventory; `close` it."""
+    """One per process: its connections to the inventory are kept alive and shared by the
+    request threads; `close` it."""
 
     def __init__(
         self,
@@ -51,22 +38,14 @@ class InventoryClient:
         timeout_seconds: float = 5.0,
         retries: int = 3,
         backoff_seconds: float = 0.1,
-        transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.retries = retries
-        self.backoff_seconds = backoff_seconds
-        self._sleep = sleep
-        self._http = httpx.Client(
-            base_url=self.base_url,
-            timeout=httpx.Timeout(timeout_seconds),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=40),
-            transport=transport,
+        self.http = JsonClient(
+            "inventory", base_url, timeout_seconds, retries, backoff_seconds, sleep
         )
 
     def close(self) -> None:
-        self._http.close()
+        self.http.close()
 
     # -- the port -----------------------------------------------------------------------------
 
@@ -77,95 +56,73 @@ class InventoryClient:
         if at is not None:
             body["at"] = at.isoformat()
         body["lines"] = [{"sku": sku, "quantity": quantity} for sku, quantity in lines]
-        response = self._send("POST", f"/locations/{quote(location, safe='')}/issues", json=body)
-        if response.status_code not in (200, 201):
-            raise InventoryRejected(response.status_code, _detail(response))
-        answer = self._json(response)
+        answer = self._send("POST", path_of("locations", location, "issues"), json_body=body)
+        if answer.status not in (200, 201):
+            raise InventoryRejected(answer.status, answer.detail)
         try:
             return Issued(
-                reference=answer["reference"],
-                at=_aware(answer["at"]),
-                issued={line["sku"]: int(line["issued"]) for line in answer["lines"]},
-                replayed=bool(answer.get("replayed", False)),
+                reference=answer.body["reference"],
+                at=_aware(answer.body["at"]),
+                issued={line["sku"]: int(line["issued"]) for line in answer.body["lines"]},
+                replayed=bool(answer.body.get("replayed", False)),
             )
-        except (KeyError, TypeError, ValueError) as error:
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise InventoryUnavailable(f"unexpected answer to an issue: {error!r}") from error
 
     def on_hand(self, location: str, skus: list[str], at: datetime | None) -> dict[str, int]:
         found: dict[str, int] = {}
+        path = path_of("locations", location, "items")
         for start in range(0, len(skus), SKUS_PER_REQUEST):
             chunk = skus[start : start + SKUS_PER_REQUEST]
             params: list[tuple[str, str | int]] = [("sku", sku) for sku in chunk]
             params.append(("limit", len(chunk)))
             if at is not None:
                 params.append(("at", at.isoformat()))
-            response = self._send(
-                "GET", f"/locations/{quote(location, safe='')}/items", params=params
-            )
-            if response.status_code == 404:  # the location has no stock items yet
+            answer = self._send("GET", path, params=params)
+            if answer.status == 404:  # the location has no stock items yet
                 return {}
-            if response.status_code != 200:
-                raise InventoryRejected(response.status_code, _detail(response))
-            for item in self._json(response)["data"]:
+            if answer.status != 200:
+                raise InventoryRejected(answer.status, answer.detail)
+            for item in self._field(answer, "data"):
                 found[item["sku"]] = int(item["on_hand"])
         return found
 
     def issued_totals(self, location: str) -> dict[str, int]:
-        response = self._send("GET", f"/locations/{quote(location, safe='')}/movements/totals")
-        if response.status_code == 404:
+        answer = self._send("GET", path_of("locations", location, "movements", "totals"))
+        if answer.status == 404:
             return {}
-        if response.status_code != 200:
-            raise InventoryRejected(response.status_code, _detail(response))
-        return {row["sku"]: int(row["issued"]) for row in self._json(response)}
+        if answer.status != 200:
+            raise InventoryRejected(answer.status, answer.detail)
+        return {row["sku"]: int(row["issued"]) for row in self._field(answer)}
 
     def health(self) -> str:
         """One quick ``/healthz`` (no retries): readiness must answer fast."""
         try:
-            response = self._http.get("/healthz", timeout=HEALTH_TIMEOUT_SECONDS)
-        except httpx.HTTPError as error:
-            return f"unavailable: {error.__class__.__name__}"
-        return "ok" if response.status_code == 200 else f"unavailable: HTTP {response.status_code}"
+            answer = self.http.request(
+                "GET", "/healthz", retries=0, timeout_seconds=HEALTH_TIMEOUT_SECONDS
+            )
+        except ServiceUnreachable as error:
+            return f"unavailable: {error.reason}"
+        return "ok" if answer.status == 200 else f"unavailable: HTTP {answer.status}"
 
     # -- transport ----------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """Send an idempotent request, retrying what may be transient.
-
-        Every request this client makes is idempotent (reads, and issues by reference), which
-        is what makes retrying a timed-out request safe even when the first one got through.
-        """
-        attempts = self.retries + 1
-        reason = ""
-        for attempt in range(attempts):
-            if attempt:
-                self._sleep(self.backoff_seconds * 2 ** (attempt - 1))
-            try:
-                response = self._http.request(method, path, **kwargs)
-            except httpx.TimeoutException as error:
-                reason = f"timed out ({error.__class__.__name__})"
-            except httpx.TransportError as error:
-                reason = f"cannot connect ({error.__class__.__name__})"
-            else:
-                if response.status_code not in RETRYABLE_STATUS:
-                    if response.status_code >= 500:
-                        raise InventoryUnavailable(f"HTTP {response.status_code}")
-                    return response
-                reason = f"HTTP {response.status_code}: {_detail(response)}"
-            log.warning(
-                "inventory %s %s: %s (attempt %d of %d)",
-                method,
-                path,
-                reason,
-                attempt + 1,
-                attempts,
-            )
-        raise InventoryUnavailable(f"{reason}, after {attempts} attempts")
+    def _send(self, method: str, path: str, **kwargs: Any) -> Answer:
+        """Every request here is idempotent (see the module), hence retried."""
+        try:
+            answer = self.http.request(method, path, idempotent=True, **kwargs)
+        except ServiceUnreachable as error:
+            raise InventoryUnavailable(error.reason) from error
+        if answer.status >= 500:
+            raise InventoryUnavailable(f"HTTP {answer.status}: {answer.detail}")
+        return answer
 
     @staticmethod
-    def _json(response: httpx.Response) -> Any:
-        try:
-            return response.json()
-        except ValueError as error:
-            raise InventoryUnavailable(
-                "the inventory answered something other than JSON"
-            ) from error
+    def _field(answer: Answer, name: str | None = None) -> Any:
+        """The answer's body (or one of its fields) when it has the contract's shape."""
+        body = answer.body
+        if name is not None:
+            body = body.get(name) if isinstance(body, dict) else None
+        if not isinstance(body, list):
+            raise InventoryUnavailable("the inventory answered something other than the contract")
+        return body

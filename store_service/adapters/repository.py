@@ -1,18 +1,20 @@
 """The repository of stores, their catalogs, carts and orders.
 
-It maps table rows to domain objects and back. Carts it hands out are tracked and written back
-by `flush`, which the unit of work calls before committing; nothing here commits.
+It maps table rows to domain objects and back with SQLAlchemy Core statements on the unit of
+work's session: each write is one explicit statement, issued when the use case asks for it,
+so a request runs the few statements it needs and nothing is tracked behind its back.
+Nothing here commits.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from store_service.adapters.tables import (
     CartItemRow,
@@ -29,26 +31,34 @@ from store_service.domain.model import (
     Event,
     Order,
     OrderLine,
+    OrderPlaced,
     Product,
     Store,
     UnknownCart,
     UnknownStore,
 )
 
+STORES: Table = StoreRow.__table__
+PRODUCTS: Table = ProductRow.__table__
+CARTS: Table = CartRow.__table__
+CART_ITEMS: Table = CartItemRow.__table__
+ORDERS: Table = OrderRow.__table__
+ORDER_LINES: Table = OrderLineRow.__table__
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def store_from_row(row: StoreRow) -> Store:
+def store_from_row(row: Any) -> Store:
     return Store(id=row.id, name=row.name, created_at=row.created_at)
 
 
-def product_from_row(row: ProductRow) -> Product:
+def product_from_row(row: Any) -> Product:
     return Product(sku=row.sku, name=row.name, category=row.category, price=row.price)
 
 
-def cart_from_rows(row: CartRow, item_rows: Iterable[CartItemRow]) -> Cart:
+def cart_from_rows(row: Any, item_rows: Iterable[Any]) -> Cart:
     return Cart(
         id=row.id,
         store_id=row.store_id,
@@ -61,42 +71,49 @@ def cart_from_rows(row: CartRow, item_rows: Iterable[CartItemRow]) -> Cart:
     )
 
 
-def order_from_rows(row: OrderRow, line_rows: Iterable[OrderLineRow]) -> Order:
-    lines = sorted(line_rows, key=lambda line: line.sku)
-    return Order(
-        id=row.id,
-        store_id=row.store_id,
-        cart_id=row.cart_id,
-        placed_at=row.placed_at,
-        status=row.status,
-        lines=tuple(OrderLine(x.sku, x.requested, x.fulfilled, x.unit_price) for x in lines),
-    )
+def load_cart(session: Session, cart_id: str, lock: bool = False) -> Cart:
+    """The cart with its items; ``lock`` holds its row lock until the transaction ends."""
+    query = select(CARTS).where(CARTS.c.id == cart_id)
+    row = session.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise UnknownCart(cart_id)
+    items = session.execute(select(CART_ITEMS).where(CART_ITEMS.c.cart_id == cart_id))
+    return cart_from_rows(row, items)
 
 
-def load_orders(session: Session, rows: Iterable[OrderRow]) -> list[Order]:
+def load_orders(session: Session, rows: Iterable[Any]) -> list[Order]:
     """Orders with their lines, in the rows' order, in one query for all the lines."""
     rows = list(rows)
-    lines: dict[str, list[OrderLineRow]] = {row.id: [] for row in rows}
+    lines: dict[str, list[OrderLine]] = {row.id: [] for row in rows}
     if rows:
-        for line in session.exec(
-            select(OrderLineRow).where(col(OrderLineRow.order_id).in_(list(lines)))
-        ).all():
-            lines[line.order_id].append(line)
-    return [order_from_rows(row, lines[row.id]) for row in rows]
+        query = (
+            select(ORDER_LINES)
+            .where(ORDER_LINES.c.order_id.in_(list(lines)))
+            .order_by(ORDER_LINES.c.order_id, ORDER_LINES.c.sku)
+        )
+        for x in session.execute(query):
+            lines[x.order_id].append(OrderLine(x.sku, x.requested, x.fulfilled, x.unit_price))
+    return [
+        Order(
+            id=row.id,
+            store_id=row.store_id,
+            cart_id=row.cart_id,
+            placed_at=row.placed_at,
+            status=row.status,
+            lines=tuple(lines[row.id]),
+        )
+        for row in rows
+    ]
 
 
 class StoreRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._carts: dict[str, tuple[CartRow, dict[str, CartItemRow], Cart]] = {}
-        self._orders: list[Order] = []
+        self._events: list[Event] = []
 
-    def _insert(self, table: Any) -> Any:
+    def _insert(self, table: Table) -> Any:
         """An INSERT that can say ON CONFLICT DO NOTHING, in the session's SQL dialect.
-
-        Whether it inserted is read with RETURNING: an ORM-enabled INSERT's rowcount is -1
-        on psycopg.
-        """
+        (Whether it inserted is read with RETURNING: portable, unlike rowcount.)"""
         dialect = self.session.get_bind().dialect.name
         return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
 
@@ -105,16 +122,16 @@ class StoreRepository:
     def add_store(self, store: Store) -> bool:
         """Insert the store; False (and nothing written) when the id is taken, even by a
         concurrent request that has not committed yet (it waits for it)."""
-        inserted = self.session.exec(
-            self._insert(StoreRow)
+        inserted = self.session.execute(
+            self._insert(STORES)
             .values(id=store.id, name=store.name, created_at=store.created_at)
             .on_conflict_do_nothing(index_elements=["id"])
-            .returning(StoreRow.id)
+            .returning(STORES.c.id)
         ).first()
         return inserted is not None
 
     def store(self, store_id: str) -> Store:
-        row = self.session.get(StoreRow, store_id)
+        row = self.session.execute(select(STORES).where(STORES.c.id == store_id)).first()
         if row is None:
             raise UnknownStore(store_id)
         return store_from_row(row)
@@ -122,8 +139,16 @@ class StoreRepository:
     # -- catalog ------------------------------------------------------------------------------
 
     def product(self, store_id: str, sku: str) -> Product | None:
-        row = self.session.get(ProductRow, (store_id, sku))
-        return product_from_row(row) if row is not None else None
+        return self.products(store_id, [sku]).get(sku)
+
+    def products(self, store_id: str, skus: Sequence[str]) -> dict[str, Product]:
+        """The catalog lines of these SKUs that the store sells, by SKU."""
+        if not skus:
+            return {}
+        rows = self.session.execute(
+            select(PRODUCTS).where(PRODUCTS.c.store_id == store_id, PRODUCTS.c.sku.in_(skus))
+        )
+        return {row.sku: product_from_row(row) for row in rows}
 
     def put_product(self, store_id: str, product: Product, at: datetime) -> bool:
         """Create or update a catalog line; True when it was created."""
@@ -133,17 +158,17 @@ class StoreRepository:
             "price": product.price,
             "updated_at": at,
         }
-        inserted = self.session.exec(
-            self._insert(ProductRow)
+        inserted = self.session.execute(
+            self._insert(PRODUCTS)
             .values(store_id=store_id, sku=product.sku, **values)
             .on_conflict_do_nothing(index_elements=["store_id", "sku"])
-            .returning(ProductRow.sku)
+            .returning(PRODUCTS.c.sku)
         ).first()
         if inserted is not None:
             return True
-        self.session.exec(
-            update(ProductRow)
-            .where(col(ProductRow.store_id) == store_id, col(ProductRow.sku) == product.sku)
+        self.session.execute(
+            update(PRODUCTS)
+            .where(PRODUCTS.c.store_id == store_id, PRODUCTS.c.sku == product.sku)
             .values(**values)
         )
         return False
@@ -151,97 +176,108 @@ class StoreRepository:
     # -- carts --------------------------------------------------------------------------------
 
     def add_cart(self, cart: Cart) -> None:
-        row = CartRow(
-            id=cart.id,
-            store_id=cart.store_id,
-            customer_ref=cart.customer_ref,
-            status=cart.status.value,
-            checkout_pending=cart.checkout_pending,
-            created_at=cart.created_at,
-            updated_at=cart.created_at,
+        """Insert a new cart with its items."""
+        self.session.execute(
+            CARTS.insert().values(
+                id=cart.id,
+                store_id=cart.store_id,
+                customer_ref=cart.customer_ref,
+                status=cart.status.value,
+                checkout_pending=cart.checkout_pending,
+                created_at=cart.created_at,
+                updated_at=cart.created_at,
+            )
         )
-        self.session.add(row)
-        self._carts[cart.id] = (row, {}, cart)
+        if cart.items:
+            self.session.execute(
+                CART_ITEMS.insert(),
+                [
+                    {
+                        "cart_id": cart.id,
+                        "sku": i.sku,
+                        "quantity": i.quantity,
+                        "unit_price": i.unit_price,
+                    }
+                    for i in cart.lines
+                ],
+            )
 
     def lock_cart(self, cart_id: str) -> Cart:
         """Load the cart and hold its row lock until the transaction ends.
 
-        Every change of a cart, checkout included, takes this lock first, so one cart changes
-        one request at a time while other carts proceed. (SQLite has no row locks; its
-        ``BEGIN IMMEDIATE`` serializes writers instead.)
+        Every change of a cart, the claim of a checkout included, takes this lock first, so one
+        cart changes one request at a time while other carts proceed. (SQLite has no row
+        locks; its ``BEGIN IMMEDIATE`` serializes writers instead.)
         """
-        row = self.session.exec(
-            select(CartRow).where(CartRow.id == cart_id).with_for_update()
+        return load_cart(self.session, cart_id, lock=True)
+
+    def save_item(self, cart: Cart, sku: str) -> None:
+        """Write one item of a locked cart as the cart now has it (absent: removed)."""
+        item = cart.items.get(sku)
+        match = (CART_ITEMS.c.cart_id == cart.id, CART_ITEMS.c.sku == sku)
+        self.session.execute(delete(CART_ITEMS).where(*match))
+        if item is not None:
+            self.session.execute(
+                CART_ITEMS.insert().values(
+                    cart_id=cart.id, sku=sku, quantity=item.quantity, unit_price=item.unit_price
+                )
+            )
+        self.session.execute(update(CARTS).where(CARTS.c.id == cart.id).values(updated_at=utcnow()))
+
+    def save_checkout_pending(self, cart: Cart) -> None:
+        """Write whether a checkout of the (locked) cart is under way."""
+        self.session.execute(
+            update(CARTS)
+            .where(CARTS.c.id == cart.id)
+            .values(checkout_pending=cart.checkout_pending, updated_at=utcnow())
+        )
+
+    def close_cart(self, cart_id: str, at: datetime) -> bool:
+        """Mark the cart checked out at ``at``, if it is still open; False if it is not.
+
+        A compare-and-set: of two checkouts of one cart recording their orders at once, the
+        second waits for the first's row lock, then finds the cart closed.
+        """
+        closed = self.session.execute(
+            update(CARTS)
+            .where(CARTS.c.id == cart_id, CARTS.c.status == CartStatus.OPEN.value)
+            .values(
+                status=CartStatus.CHECKED_OUT.value,
+                checkout_pending=False,
+                checked_out_at=at,
+                updated_at=utcnow(),
+            )
+            .returning(CARTS.c.id)
         ).first()
-        if row is None:
-            raise UnknownCart(cart_id)
-        items = self.session.exec(select(CartItemRow).where(CartItemRow.cart_id == cart_id)).all()
-        cart = cart_from_rows(row, items)
-        self._carts[cart_id] = (row, {item.sku: item for item in items}, cart)
-        return cart
+        return closed is not None
 
     # -- orders -------------------------------------------------------------------------------
 
     def add_order(self, order: Order) -> None:
-        self._orders.append(order)
+        """Insert the order with its lines; it is published (metrics) once committed."""
+        self.session.execute(
+            ORDERS.insert().values(
+                id=order.id,
+                store_id=order.store_id,
+                cart_id=order.cart_id,
+                status=order.status,
+                placed_at=order.placed_at,
+            )
+        )
+        self.session.execute(
+            ORDER_LINES.insert(),
+            [
+                {"order_id": order.id, "sku": x.sku, "requested": x.requested,
+                 "fulfilled": x.fulfilled, "unit_price": x.unit_price}
+                for x in order.lines
+            ],  # fmt: skip
+        )
+        self._events.append(OrderPlaced(order))
 
     def order_of_cart(self, cart_id: str) -> Order | None:
-        row = self.session.exec(select(OrderRow).where(OrderRow.cart_id == cart_id)).first()
+        row = self.session.execute(select(ORDERS).where(ORDERS.c.cart_id == cart_id)).first()
         return load_orders(self.session, [row])[0] if row is not None else None
 
-    # -- writing back -------------------------------------------------------------------------
-
-    def flush(self) -> None:
-        """Write every tracked change: carts, then their items and new orders, then order lines.
-
-        There are no ORM relationships to order the inserts, so each level is flushed before
-        the rows whose foreign keys cite it.
-        """
-        now = utcnow()
-        for row, _, cart in self._carts.values():
-            row.status = cart.status.value
-            row.checkout_pending = cart.checkout_pending
-            row.checked_out_at = cart.checked_out_at
-            row.updated_at = now
-        self.session.flush()
-        for cart_id, (_, item_rows, cart) in self._carts.items():
-            for sku in set(item_rows) - cart.items.keys():
-                self.session.delete(item_rows.pop(sku))
-            for item in cart.lines:
-                item_row = item_rows.get(item.sku)
-                if item_row is None:
-                    item_row = item_rows[item.sku] = CartItemRow(cart_id=cart_id, sku=item.sku)
-                    self.session.add(item_row)
-                item_row.quantity = item.quantity
-                item_row.unit_price = item.unit_price
-        for order in self._orders:
-            self.session.add(
-                OrderRow(
-                    id=order.id,
-                    store_id=order.store_id,
-                    cart_id=order.cart_id,
-                    status=order.status,
-                    placed_at=order.placed_at,
-                )
-            )
-        self.session.flush()
-        for order in self._orders:
-            for line in order.lines:
-                self.session.add(
-                    OrderLineRow(
-                        order_id=order.id,
-                        sku=line.sku,
-                        requested=line.requested,
-                        fulfilled=line.fulfilled,
-                        unit_price=line.unit_price,
-                    )
-                )
-        self._orders.clear()
-        self.session.flush()
-
     def collect_events(self) -> list[Event]:
-        events: list[Event] = []
-        for _, _, cart in self._carts.values():
-            events.extend(cart.events)
-            cart.events.clear()
+        events, self._events = self._events, []
         return events

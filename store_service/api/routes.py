@@ -163,14 +163,17 @@ def get_product(
 @router.post(
     "/stores/{store}/carts",
     tags=["carts"],
-    summary="Open a cart",
+    summary="Open a cart, with its lines",
     response_model=CartOut,
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(404, 503),
 )
 def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOut:
+    """``items`` puts a whole basket in the cart in one request; 422 (and no cart) when the
+    store does not sell one of them."""
     body = body or CartIn()
-    cart = services.open_cart(uow, store, now_or(body.at), body.customer_ref)
+    items = [(line.sku, line.quantity) for line in body.items]
+    cart = services.open_cart(uow, store, now_or(body.at), body.customer_ref, items)
     return CartOut.from_domain(cart)
 
 

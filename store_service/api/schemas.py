@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from servicekit.http import Id, Text
 from servicekit.simtime import SPAN, Instant
@@ -134,15 +134,45 @@ class ProductOut(BaseModel):
 # -- carts ----------------------------------------------------------------------------------
 
 
+class CartLineIn(RequestBody):
+    sku: Id = Field(examples=["milk-1l"])
+    quantity: int = Field(ge=1, le=MAX_QUANTITY, description="Units wanted.", examples=[2])
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"sku": "milk-1l", "quantity": 2}]}
+    )
+
+
 class CartIn(RequestBody):
     customer_ref: CustomerRef | None = Field(
         None, description="Who shops (free text).", examples=["c-42"]
     )
+    items: list[CartLineIn] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="The cart's lines, each at the catalog's current price: a whole basket "
+        "in one request (`PUT /carts/{cart}/items/{sku}` changes them later). Each SKU once.",
+    )
     at: At = None
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"customer_ref": "c-42"}]}
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"customer_ref": "c-42", "items": [{"sku": "milk-1l", "quantity": 2}]},
+                {"customer_ref": "c-43"},
+            ]
+        },
     )
+
+    @field_validator("items")
+    @classmethod
+    def _each_sku_once(cls, items: list[CartLineIn]) -> list[CartLineIn]:
+        skus = [item.sku for item in items]
+        repeated = sorted({sku for sku in skus if skus.count(sku) > 1})
+        if repeated:
+            raise ValueError(f"each SKU once; repeated: {', '.join(repeated)}")
+        return items
 
 
 class CartItemPut(RequestBody):

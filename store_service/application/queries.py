@@ -12,24 +12,20 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Sequence
 
-from sqlalchemy import Date, Numeric, cast, func, type_coerce
-from sqlmodel import Session, col, select
+from sqlalchemy import Date, Numeric, cast, func, select, type_coerce
+from sqlmodel import Session
 
 from servicekit.database import paginate
-
 from store_service.adapters.repository import (
-    cart_from_rows,
+    CARTS,
+    ORDER_LINES,
+    ORDERS,
+    PRODUCTS,
+    STORES,
+    load_cart,
     load_orders,
     product_from_row,
     store_from_row,
-)
-from store_service.adapters.tables import (
-    CartItemRow,
-    CartRow,
-    OrderLineRow,
-    OrderRow,
-    ProductRow,
-    StoreRow,
 )
 from store_service.application.ports import Inventory
 from store_service.domain.model import (
@@ -39,7 +35,6 @@ from store_service.domain.model import (
     Order,
     Product,
     Store,
-    UnknownCart,
     UnknownOrder,
     UnknownProduct,
     UnknownStore,
@@ -49,21 +44,28 @@ from store_service.domain.model import (
 
 
 def get_store(session: Session, store_id: str) -> Store:
-    row = session.get(StoreRow, store_id)
+    row = session.execute(select(STORES).where(STORES.c.id == store_id)).first()
     if row is None:
         raise UnknownStore(store_id)
     return store_from_row(row)
 
 
+def require_store(session: Session, store_id: str) -> None:
+    if session.execute(select(STORES.c.id).where(STORES.c.id == store_id)).first() is None:
+        raise UnknownStore(store_id)
+
+
 def list_stores(session: Session, limit: int, offset: int) -> tuple[list[Store], int]:
-    page = paginate(session, select(StoreRow), [col(StoreRow.id)], limit, offset)
+    page = paginate(session, select(STORES), [STORES.c.id], limit, offset)
     return [store_from_row(row) for row in page.rows], page.total
 
 
 def get_product(session: Session, store_id: str, sku: str) -> Product:
-    row = session.get(ProductRow, (store_id, sku))
+    row = session.execute(
+        select(PRODUCTS).where(PRODUCTS.c.store_id == store_id, PRODUCTS.c.sku == sku)
+    ).first()
     if row is None:
-        get_store(session, store_id)
+        require_store(session, store_id)
         raise UnknownProduct(store_id, sku)
     return product_from_row(row)
 
@@ -71,11 +73,13 @@ def get_product(session: Session, store_id: str, sku: str) -> Product:
 def list_products(
     session: Session, store_id: str, limit: int, offset: int, category: str | None = None
 ) -> tuple[list[Product], int]:
-    get_store(session, store_id)
-    query = select(ProductRow).where(ProductRow.store_id == store_id)
+    """A page of the store's catalog in SKU order (404 for an unknown store)."""
+    query = select(PRODUCTS).where(PRODUCTS.c.store_id == store_id)
     if category is not None:
-        query = query.where(ProductRow.category == category)
-    page = paginate(session, query, [col(ProductRow.sku)], limit, offset)
+        query = query.where(PRODUCTS.c.category == category)
+    page = paginate(session, query, [PRODUCTS.c.sku], limit, offset)
+    if not page.rows:
+        require_store(session, store_id)
     return [product_from_row(row) for row in page.rows], page.total
 
 
@@ -93,15 +97,11 @@ def availability(
 
 
 def get_cart(session: Session, cart_id: str) -> Cart:
-    row = session.get(CartRow, cart_id)
-    if row is None:
-        raise UnknownCart(cart_id)
-    items = session.exec(select(CartItemRow).where(CartItemRow.cart_id == cart_id)).all()
-    return cart_from_rows(row, items)
+    return load_cart(session, cart_id)
 
 
 def get_order(session: Session, order_id: str) -> Order:
-    row = session.get(OrderRow, order_id)
+    row = session.execute(select(ORDERS).where(ORDERS.c.id == order_id)).first()
     if row is None:
         raise UnknownOrder(order_id)
     return load_orders(session, [row])[0]
@@ -116,13 +116,13 @@ def list_orders(
     end: datetime | None = None,
 ) -> tuple[list[Order], int]:
     """A store's orders by time placed; ``start`` inclusive, ``end`` exclusive."""
-    get_store(session, store_id)
-    query = select(OrderRow).where(OrderRow.store_id == store_id)
+    require_store(session, store_id)
+    query = select(ORDERS).where(ORDERS.c.store_id == store_id)
     if start is not None:
-        query = query.where(col(OrderRow.placed_at) >= start)
+        query = query.where(ORDERS.c.placed_at >= start)
     if end is not None:
-        query = query.where(col(OrderRow.placed_at) < end)
-    page = paginate(session, query, [col(OrderRow.placed_at), col(OrderRow.id)], limit, offset)
+        query = query.where(ORDERS.c.placed_at < end)
+    page = paginate(session, query, [ORDERS.c.placed_at, ORDERS.c.id], limit, offset)
     return load_orders(session, page.rows), page.total
 
 
@@ -154,26 +154,26 @@ def daily_sales(
 ) -> list[DailySales]:
     """Per UTC day with orders (``start`` and ``end`` inclusive): orders, units sold and lost,
     revenue. One GROUP BY in the database, filtered on the indexed ``placed_at``."""
-    get_store(session, store_id)
-    day = _utc_day(session, OrderRow.placed_at).label("day")
-    revenue = func.sum(OrderLineRow.fulfilled * OrderLineRow.unit_price)
+    require_store(session, store_id)
+    day = _utc_day(session, ORDERS.c.placed_at).label("day")
+    revenue = func.sum(ORDER_LINES.c.fulfilled * ORDER_LINES.c.unit_price)
     query = (
         select(
             day,
-            func.count(func.distinct(OrderRow.id)).label("orders"),
-            func.sum(OrderLineRow.fulfilled).label("units_sold"),
-            func.sum(OrderLineRow.requested - OrderLineRow.fulfilled).label("units_lost"),
+            func.count(func.distinct(ORDERS.c.id)).label("orders"),
+            func.sum(ORDER_LINES.c.fulfilled).label("units_sold"),
+            func.sum(ORDER_LINES.c.requested - ORDER_LINES.c.fulfilled).label("units_lost"),
             type_coerce(revenue, Numeric(18, 2)).label("revenue"),
         )
-        .select_from(OrderRow)
-        .join(OrderLineRow, col(OrderLineRow.order_id) == OrderRow.id)
-        .where(OrderRow.store_id == store_id)
+        .select_from(ORDERS)
+        .join(ORDER_LINES, ORDER_LINES.c.order_id == ORDERS.c.id)
+        .where(ORDERS.c.store_id == store_id)
     )
     if start is not None:
-        query = query.where(col(OrderRow.placed_at) >= _midnight(start))
+        query = query.where(ORDERS.c.placed_at >= _midnight(start))
     if end is not None:
-        query = query.where(col(OrderRow.placed_at) < _midnight(end + timedelta(days=1)))
-    rows = session.exec(query.group_by(day).order_by(day)).all()
+        query = query.where(ORDERS.c.placed_at < _midnight(end + timedelta(days=1)))
+    rows = session.execute(query.group_by(day).order_by(day)).all()
     return [
         DailySales(
             day=row.day if isinstance(row.day, date) else date.fromisoformat(row.day),
@@ -188,11 +188,11 @@ def daily_sales(
 
 def units_fulfilled_by_sku(session: Session, store_id: str) -> dict[str, int]:
     """Units fulfilled per SKU across all the store's orders (summed by the database)."""
-    rows = session.exec(
-        select(OrderLineRow.sku, func.sum(OrderLineRow.fulfilled))
-        .join(OrderRow, col(OrderLineRow.order_id) == OrderRow.id)
-        .where(OrderRow.store_id == store_id)
-        .group_by(OrderLineRow.sku)
+    rows = session.execute(
+        select(ORDER_LINES.c.sku, func.sum(ORDER_LINES.c.fulfilled))
+        .join(ORDERS, ORDER_LINES.c.order_id == ORDERS.c.id)
+        .where(ORDERS.c.store_id == store_id)
+        .group_by(ORDER_LINES.c.sku)
     ).all()
     return {sku: int(units) for sku, units in rows}
 
@@ -230,15 +230,15 @@ def reconcile(session: Session, inventory: Inventory, store_id: str) -> Reconcil
     the reverse); ``carts_pending_checkout`` counts the carts whose checkout may have issued
     stock and awaits a retry, the one legitimate (and temporary) cause.
     """
-    get_store(session, store_id)
+    require_store(session, store_id)
     fulfilled = units_fulfilled_by_sku(session, store_id)
-    pending = session.exec(
+    pending = session.execute(
         select(func.count())
-        .select_from(CartRow)
-        .where(CartRow.store_id == store_id)
-        .where(CartRow.status == CartStatus.OPEN.value)
-        .where(col(CartRow.checkout_pending).is_(True))
-    ).one()
+        .select_from(CARTS)
+        .where(CARTS.c.store_id == store_id)
+        .where(CARTS.c.status == CartStatus.OPEN.value)
+        .where(CARTS.c.checkout_pending.is_(True))
+    ).scalar_one()
     issued = inventory.issued_totals(store_id)
     skus = [
         SkuBalance(sku, fulfilled.get(sku, 0), issued.get(sku, 0))

@@ -1,10 +1,22 @@
 """The write use cases. Each runs in one unit of work: one transaction, one commit or none.
 
-Checkout is the one that crosses a service boundary. It holds the cart's row lock while it
-asks the inventory to issue the cart's lines, so the cart cannot change or be checked out
-twice meanwhile; it issues under the cart id as the reference, which the inventory keeps
-idempotent, so any retry of a checkout (after a timeout, a crash, a lost answer) gets the
-first result back and stock is never issued twice.
+Checkout is the one that crosses a service boundary, and it holds no transaction (and no
+database connection) while it calls the inventory. It runs in three steps:
+
+1. *claim* (a short transaction): lock the cart row, freeze its items (``checkout_pending``),
+   commit. A cart already checked out answers with its order instead: a replay.
+2. *issue*: ask the inventory to issue the claimed lines under the **cart id as the
+   reference**. The inventory keeps that idempotent: a repeat, even a concurrent one, gets
+   the first result back and moves nothing.
+3. *record* (a short transaction): close the cart if it is still open (a compare-and-set) and
+   insert the order; if another checkout of the same cart recorded first, answer with its
+   order, which is the same issue.
+
+So concurrent checkouts of one cart make one issue and one order, and every answer is that
+order. If the inventory is unavailable, the claim stays: nothing is recorded as sold, the cart
+stays open with its items frozen, and a retry claims the same lines and gets the inventory's
+replay (or the first issue). If the inventory refuses (4xx: it moved nothing), the claim is
+released so the customer can change the cart.
 """
 
 from __future__ import annotations
@@ -12,12 +24,20 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Sequence
 
-from store_service.application.ports import Inventory, InventoryUnavailable
+from store_service.application.ports import (
+    Inventory,
+    InventoryRejected,
+    InventoryUnavailable,
+    Issued,
+)
 from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import (
     Cart,
+    CartNotOpen,
     CartStatus,
+    CheckoutClaim,
     Order,
     Product,
     Store,
@@ -57,11 +77,19 @@ def put_product(uow: UnitOfWork, store_id: str, product: Product, at: datetime) 
 
 
 def open_cart(
-    uow: UnitOfWork, store_id: str, at: datetime, customer_ref: str | None = None
+    uow: UnitOfWork,
+    store_id: str,
+    at: datetime,
+    customer_ref: str | None = None,
+    items: Sequence[tuple[str, int]] = (),
 ) -> Cart:
+    """Open a cart holding ``items`` (sku, quantity), each at the catalog's current price."""
     with uow:
         uow.stores.store(store_id)
         cart = Cart(id=new_id("cart"), store_id=store_id, created_at=at, customer_ref=customer_ref)
+        products = uow.stores.products(store_id, [sku for sku, _ in items])
+        for sku, quantity in items:
+            cart.set_quantity(sku, quantity, products.get(sku))
         uow.stores.add_cart(cart)
         uow.commit()
     return cart
@@ -73,6 +101,7 @@ def set_cart_item(uow: UnitOfWork, cart_id: str, sku: str, quantity: int) -> Car
         cart = uow.stores.lock_cart(cart_id)
         product = uow.stores.product(cart.store_id, sku) if quantity > 0 else None
         cart.set_quantity(sku, quantity, product)
+        uow.stores.save_item(cart, sku)
         uow.commit()
     return cart
 
@@ -99,43 +128,62 @@ class CheckoutResult:
 def checkout(
     uow: UnitOfWork, inventory: Inventory, cart_id: str, at: datetime | None = None
 ) -> CheckoutResult:
-    """Check a cart out: issue its lines at the inventory, record the order, close the cart.
+    """Check a cart out: claim it, issue its lines at the inventory, record the order.
 
-    A cart already checked out answers with its order. When the inventory is unavailable
-    nothing is recorded as sold and the cart stays open, but its items are frozen (see
-    `CheckoutPending`): the failed call may have issued stock, and only a retry with the same
-    lines is replayed by the inventory, so the retry records exactly what was issued.
-
-    ``at`` None lets the inventory date the issue by its own clock: one clock for the
-    location's history, whatever the skew between hosts. The order is dated by the answer.
+    A cart already checked out answers with its order (``created`` False). ``at`` None lets
+    the inventory date the issue by its own clock: one clock for the location's history,
+    whatever the skew between hosts. The order is dated by the answer: on a replay, when the
+    first (perhaps timed-out) call moved the stock.
     """
+    claimed = _claim(uow, cart_id)
+    if isinstance(claimed, Order):
+        return CheckoutResult(claimed, created=False)
     try:
-        return _checkout(uow, inventory, cart_id, at)
+        issued = inventory.issue(claimed.store_id, reference=cart_id, at=at, lines=claimed.lines)
     except InventoryUnavailable as error:
-        _mark_checkout_pending(uow, cart_id)
         raise CheckoutUnavailable(cart_id, error.reason) from error
+    except InventoryRejected:
+        _release(uow, cart_id)
+        raise
+    return _record(uow, claimed, issued)
 
 
-def _checkout(
-    uow: UnitOfWork, inventory: Inventory, cart_id: str, at: datetime | None
-) -> CheckoutResult:
+def _claim(uow: UnitOfWork, cart_id: str) -> CheckoutClaim | Order:
+    """Step 1: freeze the cart's items for this checkout, or find the order it already has."""
     with uow:
         cart = uow.stores.lock_cart(cart_id)
         if cart.status is CartStatus.CHECKED_OUT:
             order = uow.stores.order_of_cart(cart_id)
             if order is not None:
-                return CheckoutResult(order, created=False)
-        lines = cart.checkout_lines()
-        issued = inventory.issue(cart.store_id, reference=cart.id, at=at, lines=lines)
-        # The order is dated when the stock moved: on a replay, the first (timed-out) call.
-        order = cart.check_out(new_id("order"), issued.issued, issued.at)
+                return order
+        was_pending = cart.checkout_pending
+        claim = cart.claim_checkout()
+        if not was_pending:
+            uow.stores.save_checkout_pending(cart)
+            uow.commit()
+    return claim
+
+
+def _record(uow: UnitOfWork, claim: CheckoutClaim, issued: Issued) -> CheckoutResult:
+    """Step 3: close the cart into its order, unless another checkout of it got there first
+    (then both were answered by one issue, and its order is this checkout's answer too)."""
+    order = claim.order(new_id("order"), issued.issued, issued.at)
+    with uow:
+        if not uow.stores.close_cart(claim.cart_id, order.placed_at):
+            recorded = uow.stores.order_of_cart(claim.cart_id)
+            if recorded is None:
+                raise CartNotOpen(claim.cart_id, CartStatus.CHECKED_OUT.value)
+            return CheckoutResult(recorded, created=False)
         uow.stores.add_order(order)
         uow.commit()
     return CheckoutResult(order, created=True)
 
 
-def _mark_checkout_pending(uow: UnitOfWork, cart_id: str) -> None:
+def _release(uow: UnitOfWork, cart_id: str) -> None:
+    """After a refusal: the inventory moved nothing under this reference, so the items may
+    change again (a checkout of the same cart still under way keeps the lines it claimed)."""
     with uow:
         cart = uow.stores.lock_cart(cart_id)
-        cart.mark_checkout_pending()
+        cart.release_checkout()
+        uow.stores.save_checkout_pending(cart)
         uow.commit()

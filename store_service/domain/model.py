@@ -2,9 +2,11 @@
 
 The consistency boundary of a sale is the *cart*: it changes one request at a time (the
 repository locks its row), only while it is open, and is checked out exactly once, into one
-order. What the customer pays per unit is the price the cart showed (captured from the
-catalog when the line was last put), so a catalog change between browsing and paying never
-changes a total behind the customer's back. What the inventory could not supply is lost
+order. A checkout first *claims* the cart (`Cart.claim_checkout`), which freezes its items,
+so that whatever the inventory is asked for, and however often, is the same. What the
+customer pays per unit is the price the cart showed (captured from the catalog when the line
+was last put), so a catalog change between browsing and paying never changes a total behind
+the customer's back. What the inventory could not supply is lost
 demand, recorded per line: a customer who finds a product out of stock does not wait.
 """
 
@@ -80,7 +82,8 @@ class EmptyCart(StoreError):
 
 
 class CheckoutPending(StoreError):
-    """The cart's last checkout failed in a way that may have reached the inventory.
+    """A checkout of the cart is under way, or failed in a way that may have reached the
+    inventory.
 
     Its lines are frozen until a checkout completes: the retry reuses the cart id as the
     inventory reference, and the inventory only replays a reference for the same lines.
@@ -88,8 +91,9 @@ class CheckoutPending(StoreError):
 
     def __init__(self, cart_id: str) -> None:
         super().__init__(
-            f"cart {cart_id!r} has a checkout that may have reached the inventory; its items "
-            f"cannot change until it completes: retry POST /carts/{cart_id}/checkout"
+            f"cart {cart_id!r} has a checkout under way or one that may have reached the "
+            f"inventory; its items cannot change until it completes: retry "
+            f"POST /carts/{cart_id}/checkout"
         )
         self.cart_id = cart_id
 
@@ -197,6 +201,41 @@ class OrderPlaced:
 Event = OrderPlaced
 
 
+@dataclass(frozen=True)
+class CheckoutClaim:
+    """A checkout under way: the cart's items as they were when it was claimed.
+
+    The inventory is asked for these lines, under the cart's id as the reference, and the order
+    records them, each at the unit price the cart showed. The cart keeps its items frozen
+    meanwhile (``checkout_pending``), so every attempt at the checkout claims the same lines.
+    """
+
+    cart_id: str
+    store_id: str
+    items: tuple[CartItem, ...]  # in SKU order: a retry sends an identical request
+
+    @property
+    def lines(self) -> list[tuple[str, int]]:
+        """What to ask the inventory for: (sku, quantity) per item."""
+        return [(item.sku, item.quantity) for item in self.items]
+
+    def order(self, order_id: str, fulfilled: Mapping[str, int], at: datetime) -> Order:
+        """The order, given what the inventory issued per SKU (``fulfilled``) and when."""
+        missing = sorted({item.sku for item in self.items} - fulfilled.keys())
+        if missing:
+            raise InvalidInput(f"no fulfilled quantity for {', '.join(missing)}")
+        return Order(
+            id=order_id,
+            store_id=self.store_id,
+            cart_id=self.cart_id,
+            placed_at=at,
+            lines=tuple(
+                OrderLine(item.sku, item.quantity, fulfilled[item.sku], item.unit_price)
+                for item in self.items
+            ),
+        )
+
+
 @dataclass(eq=False)
 class Cart:
     id: str
@@ -207,7 +246,6 @@ class Cart:
     items: dict[str, CartItem] = field(default_factory=dict)
     checkout_pending: bool = False
     checked_out_at: datetime | None = None
-    events: list[Event] = field(default_factory=list, repr=False)
 
     @property
     def lines(self) -> list[CartItem]:
@@ -230,40 +268,24 @@ class Cart:
             raise ProductNotSold(self.store_id, sku)
         self.items[sku] = CartItem(sku, quantity, product.price)
 
-    def checkout_lines(self) -> list[tuple[str, int]]:
-        """What to ask the inventory for; only an open cart with items can be checked out."""
+    def claim_checkout(self) -> CheckoutClaim:
+        """Start a checkout (or another attempt at one): freeze the items and say what to ask
+        the inventory for. Only an open cart with items can be checked out.
+
+        The items stay frozen until the checkout completes, even when an attempt fails after it
+        may have reached the inventory: only a retry with the same lines is replayed there.
+        """
         if self.status is not CartStatus.OPEN:
             raise CartNotOpen(self.id, self.status.value)
         if not self.items:
             raise EmptyCart(self.id)
-        return [(item.sku, item.quantity) for item in self.lines]
+        self.checkout_pending = True
+        return CheckoutClaim(self.id, self.store_id, tuple(self.lines))
 
-    def mark_checkout_pending(self) -> None:
-        """Remember that a checkout may have reached the inventory: freeze the lines."""
+    def release_checkout(self) -> None:
+        """The inventory refused the checkout and moved nothing: the items may change again."""
         if self.status is CartStatus.OPEN:
-            self.checkout_pending = True
-
-    def check_out(self, order_id: str, fulfilled: Mapping[str, int], at: datetime) -> Order:
-        """Close the cart into an order; ``fulfilled`` is what the inventory issued per SKU."""
-        lines = self.checkout_lines()
-        missing = sorted({sku for sku, _ in lines} - fulfilled.keys())
-        if missing:
-            raise InvalidInput(f"no fulfilled quantity for {', '.join(missing)}")
-        order = Order(
-            id=order_id,
-            store_id=self.store_id,
-            cart_id=self.id,
-            placed_at=at,
-            lines=tuple(
-                OrderLine(item.sku, item.quantity, fulfilled[item.sku], item.unit_price)
-                for item in self.lines
-            ),
-        )
-        self.status = CartStatus.CHECKED_OUT
-        self.checkout_pending = False
-        self.checked_out_at = at
-        self.events.append(OrderPlaced(order))
-        return order
+            self.checkout_pending = False
 
     def _require_changeable(self) -> None:
         if self.status is not CartStatus.OPEN:

@@ -1,82 +1,82 @@
-"""The HTTP clients' reactions to network and availability failures that a real service cannot
-be made to show on demand, over a scripted `httpx.MockTransport`: retries with backoff, giving
-up, what is never repeated, and error answers. (Reading the services' normal answers is tested
-against the real services in e2e/test_clients.py.)"""
+"""The simulator's HTTP clients' reactions to failures a real service cannot be made to show
+on demand, against a scripted local server (loopback sockets, milliseconds): retries with
+backoff, giving up, what is never repeated, and error answers. (Reading the services' normal
+answers is tested against the real services in e2e/test_clients.py.)"""
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
-from typing import Callable
 
-import httpx
 import pytest
 
 from customer_sim.infrastructure.http_client import ServiceError, ServiceUnreachable
 from customer_sim.infrastructure.store_client import StoreClient
+from testkit.processes import free_port
+from testkit.scripted_server import SLOW, ScriptedServer
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
-Handler = Callable[[httpx.Request], httpx.Response]
+UNAVAILABLE = (503, {"detail": "inventory unavailable"})
 
 
-class Recorder:
-    """A transport that answers from a script and remembers the requests."""
-
-    def __init__(self, *answers: httpx.Response | Exception) -> None:
-        self.answers = list(answers)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        answer = self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
-
-
-def store(recorder: Recorder, retries: int = 2) -> tuple[StoreClient, list[float]]:
-    sleeps: list[float] = []
-    client = StoreClient(
-        "http://store.test", retries=retries, transport=httpx.MockTransport(recorder),
-        sleep=sleeps.append,
-    )  # fmt: skip
-    return client, sleeps
-
-
-def unavailable() -> httpx.Response:
-    return httpx.Response(503, json={"detail": "inventory unavailable"})
+@contextmanager
+def store(*script, retries: int = 2):
+    """A store client of a server playing ``script``; yields it, the server, the pauses."""
+    pauses: list[float] = []
+    with ScriptedServer(*script, slow_seconds=0.3) as server:
+        client = StoreClient(server.url, timeout_seconds=0.1, retries=retries, sleep=pauses.append)
+        yield client, server, pauses
+        client.close()
 
 
 def test_a_read_is_retried_after_unavailability_with_backoff():
     page = {"data": [], "total": 0, "limit": 1000, "offset": 0}
-    recorder = Recorder(unavailable(), unavailable(), httpx.Response(200, json=page))
-    client, sleeps = store(recorder)
-    assert client.offers("s1", AT) == {}
-    assert len(recorder.requests) == 3
-    assert sleeps == [0.25, 0.5]
+    with store(UNAVAILABLE, UNAVAILABLE, (200, page)) as (client, server, pauses):
+        assert client.offers("s1", AT) == {}
+        assert len(server.received) == 3
+        assert pauses == [0.25, 0.5]
 
 
 def test_retries_are_bounded_then_the_service_is_unreachable():
-    recorder = Recorder(httpx.ConnectError("connection refused"))
-    client, sleeps = store(recorder, retries=3)
+    pauses: list[float] = []
+    client = StoreClient(f"http://127.0.0.1:{free_port()}", retries=3, sleep=pauses.append)
     with pytest.raises(ServiceUnreachable) as raised:
         client.health()
-    assert len(recorder.requests) == 4
-    assert "gave up after 4 tries" in str(raised.value)
+    assert len(pauses) == 3
+    assert "after 4 attempts" in str(raised.value)
     assert raised.value.service == "store"
 
 
+def test_a_cart_is_opened_with_its_lines_in_one_request():
+    with store((201, {"id": "c1"})) as (client, server, _):
+        assert client.open_cart("s1", "customer-1", [("milk", 2), ("bread", 1)]) == "c1"
+        assert [r.path for r in server.received] == ["/stores/s1/carts"]
+        assert server.received[0].json() == {
+            "customer_ref": "customer-1",
+            "items": [{"sku": "milk", "quantity": 2}, {"sku": "bread", "quantity": 1}],
+        }
+
+
 def test_creating_a_cart_is_not_repeated_once_it_may_have_arrived():
-    recorder = Recorder(httpx.ReadTimeout("slow"), httpx.Response(201, json={"id": "c2"}))
-    client, _ = store(recorder)
-    with pytest.raises(ServiceUnreachable):
-        client.open_cart("s1", "customer-1")
-    assert len(recorder.requests) == 1
+    with store(SLOW, (201, {"id": "c2"})) as (client, server, _):
+        with pytest.raises(ServiceUnreachable):
+            client.open_cart("s1", "customer-1")
+        assert len(server.received) == 1
 
 
 def test_creating_a_cart_is_retried_when_nothing_was_sent():
-    recorder = Recorder(httpx.ConnectError("refused"), httpx.Response(201, json={"id": "c1"}))
-    client, _ = store(recorder)
-    assert client.open_cart("s1", "customer-1") == "c1"
-    assert len(recorder.requests) == 2
+    store_comes_back = ScriptedServer((201, {"id": "c1"}))  # not listening yet: refused
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:
+        pauses.append(seconds)
+        store_comes_back.__enter__()
+
+    client = StoreClient(store_comes_back.url, retries=2, sleep=pause)
+    try:
+        assert client.open_cart("s1", "customer-1") == "c1"
+        assert len(store_comes_back.received) == 1 and pauses == [0.25]
+    finally:
+        store_comes_back.__exit__()
 
 
 def test_checkout_is_retried_because_the_store_makes_it_idempotent():
@@ -85,20 +85,18 @@ def test_checkout_is_retried_because_the_store_makes_it_idempotent():
         "lines": [{"sku": "a", "requested": 3, "fulfilled": 2, "unit_price": 1.1}],
         "total": 2.2,
     }
-    recorder = Recorder(httpx.ReadTimeout("slow"), httpx.Response(200, json=order))
-    client, _ = store(recorder)
-    placed = client.checkout("c1", AT)
-    assert [r.url.path for r in recorder.requests] == ["/carts/c1/checkout"] * 2
-    assert recorder.requests[0].content == recorder.requests[1].content
-    assert placed.total == Decimal("2.20")
-    assert (placed.lines[0].lost, placed.lines[0].unit_price) == (1, Decimal("1.10"))
+    with store(SLOW, (200, order)) as (client, server, _):
+        placed = client.checkout("c1", AT)
+        assert [r.path for r in server.received] == ["/carts/c1/checkout"] * 2
+        assert server.received[0].body == server.received[1].body
+        assert placed.total == Decimal("2.20")
+        assert (placed.lines[0].lost, placed.lines[0].unit_price) == (1, Decimal("1.10"))
 
 
 def test_an_error_answer_is_not_retried_and_carries_the_detail():
-    recorder = Recorder(httpx.Response(422, json={"detail": "sku 'x' is not sold here"}))
-    client, _ = store(recorder)
-    with pytest.raises(ServiceError) as raised:
-        client.set_cart_item("c1", "x", 1)
-    assert raised.value.status == 422
-    assert "sku 'x' is not sold here" in str(raised.value)
-    assert len(recorder.requests) == 1
+    with store((422, {"detail": "sku 'x' is not sold here"})) as (client, server, _):
+        with pytest.raises(ServiceError) as raised:
+            client.set_cart_item("c1", "x", 1)
+        assert raised.value.status == 422
+        assert "sku 'x' is not sold here" in str(raised.value)
+        assert len(server.received) == 1

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from store_service.adapters.repository import CARTS
 
 from store_service.tests.conftest import at, http_cart, http_store, iso, ledger_issued, stock
 
@@ -24,6 +28,51 @@ def test_a_cart_is_opened_filled_and_read(client, store):
     assert put.status_code == 200
     assert put.json()["items"] == [{"sku": "milk", "quantity": 2, "unit_price": 1.49}]
     assert client.get(f"/carts/{cart['id']}").json() == put.json()
+
+
+def test_a_cart_is_opened_with_its_lines_at_the_catalog_prices(client, store):
+    body = {
+        "customer_ref": "c-7",
+        "items": [{"sku": "milk", "quantity": 2}, {"sku": "egg", "quantity": 6}],
+    }
+    opened = client.post(f"/stores/{store}/carts", json=body)
+    assert opened.status_code == 201, opened.text
+    cart = opened.json()
+    assert cart["status"] == "open" and cart["customer_ref"] == "c-7"
+    assert cart["items"] == [
+        {"sku": "egg", "quantity": 6, "unit_price": 0.25},
+        {"sku": "milk", "quantity": 2, "unit_price": 1.49},
+    ]
+    assert client.get(f"/carts/{cart['id']}").json() == cart
+    answer = client.post(f"/carts/{cart['id']}/checkout", json={"at": iso(at(5))})
+    assert answer.status_code == 201
+    assert [(x["sku"], x["requested"], x["fulfilled"]) for x in answer.json()["lines"]] == [
+        ("egg", 6, 0),
+        ("milk", 2, 2),
+    ]
+
+
+@pytest.mark.parametrize(
+    "items, status, detail",
+    [
+        ([{"sku": "caviar", "quantity": 1}], 422, "'caviar'"),
+        ([{"sku": "milk", "quantity": 0}], 422, "greater than or equal to 1"),
+        ([{"sku": "milk", "quantity": 1}, {"sku": "milk", "quantity": 2}], 422, "repeated: milk"),
+        ([{"sku": "milk"}], 422, "Field required"),
+    ],
+)
+def test_bad_lines_refuse_the_whole_cart(client, engine, store, items, status, detail):
+    answer = client.post(f"/stores/{store}/carts", json={"customer_ref": "c-8", "items": items})
+    assert answer.status_code == status and detail in str(answer.json()["detail"])
+    with Session(engine) as session:
+        carts = session.execute(select(func.count()).where(CARTS.c.store_id == store))
+        assert carts.scalar_one() == 0
+
+
+def test_a_cart_in_an_unknown_store_is_404(client):
+    body = {"items": [{"sku": "milk", "quantity": 1}]}
+    answer = client.post("/stores/store-nope/carts", json=body)
+    assert answer.status_code == 404 and answer.json()["detail"] == "unknown store 'store-nope'"
 
 
 def test_a_cart_can_be_opened_without_a_body(client, store):

@@ -166,3 +166,58 @@ def test_a_checkout_that_timed_out_after_reaching_the_inventory_is_issued_once(
     assert len(issue_movements(inventory_http, store_id, cart)) == 2  # one per SKU: once
     assert ledger_issued(inventory_http, store_id) == {"milk": 3, "bread": 1}
     assert store.get(f"/stores/{store_id}/reconciliation").json()["balanced"]
+
+
+@pytest.fixture
+def store_with_two_connections(store_database_url, inventory_server, tmp_path: Path):
+    """A store process whose pool holds 1 connection (+1 overflow), patient with the
+    inventory: a checkout that held its connection while waiting would starve the rest."""
+    env = {
+        "STORE_DATABASE_URL": store_database_url,
+        "STORE_DB_POOL_SIZE": "1",
+        "INVENTORY_URL": inventory_server.url,
+        "INVENTORY_TIMEOUT_SECONDS": "60",
+    }
+    with ServiceProcess("store_service", env, log_path=tmp_path / "store.log") as process:
+        with httpx.Client(base_url=process.url, timeout=60) as client:
+            yield client
+
+
+def test_checkouts_waiting_for_a_slow_inventory_leave_the_store_answering(
+    store_with_two_connections, inventory_http, inventory_database_url
+):
+    """Four checkouts wait for the inventory (another transaction holds the location's lock
+    there) while the store, with two database connections, serves everything else: no
+    checkout holds a connection or a transaction across its call."""
+    store = store_with_two_connections
+    store_id = new_store(store, {"milk": 1.49, "bread": 2.2})
+    stock(inventory_http, store_id, {"milk": 10, "bread": 10})
+    carts = [new_cart(store, store_id, {"milk": 1}) for _ in range(4)]
+
+    with psycopg.connect(database.libpq_dsn(inventory_database_url)) as blocker:
+        blocker.execute("SELECT id FROM locations WHERE id = %s FOR UPDATE", (store_id,))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            waiting = [pool.submit(checkout, store, cart, 5) for cart in carts]
+            deadline = time.monotonic() + 30  # until all four have claimed their carts
+            while time.monotonic() < deadline and not all(
+                store.get(f"/carts/{cart}").json()["checkout_pending"] for cart in carts
+            ):
+                time.sleep(0.05)
+
+            other = store.post(
+                f"/stores/{store_id}/carts", json={"items": [{"sku": "bread", "quantity": 2}]}
+            )
+            assert other.status_code == 201, other.text
+            changed = store.put(f"/carts/{other.json()['id']}/items/bread", json={"quantity": 3})
+            assert changed.status_code == 200, changed.text
+            frozen = store.put(f"/carts/{carts[0]}/items/milk", json={"quantity": 2})
+            assert frozen.status_code == 409 and "under way" in frozen.json()["detail"]
+            assert store.get(f"/stores/{store_id}").status_code == 200
+            assert store.get(f"/stores/{store_id}/orders").json()["total"] == 0
+            assert not any(checkout.done() for checkout in waiting)  # all still waiting
+            blocker.commit()  # the inventory serves the four issues now
+            answers = [checkout.result() for checkout in waiting]
+
+    assert [answer.status_code for answer in answers] == [201] * 4
+    assert ledger_issued(inventory_http, store_id) == {"milk": 4}
+    assert store.get(f"/stores/{store_id}/reconciliation").json()["balanced"]

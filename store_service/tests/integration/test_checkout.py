@@ -13,7 +13,13 @@ from store_service.adapters.inventory_client import InventoryClient
 from store_service.adapters.tables import OrderRow
 from store_service.application import queries, services
 from store_service.application.ports import InventoryRejected, InventoryUnavailable
-from store_service.domain.model import CartNotOpen, CartStatus, CheckoutPending, EmptyCart
+from store_service.domain.model import (
+    CartNotOpen,
+    CartStatus,
+    CheckoutPending,
+    EmptyCart,
+    ProductNotSold,
+)
 from store_service.tests.conftest import (
     at,
     fill_cart,
@@ -170,3 +176,47 @@ def test_the_last_units_go_to_exactly_as_many_concurrent_checkouts(
     assert sum(result.order.units_lost for result in results) == 17
     with Session(any_engine) as session:
         assert queries.reconcile(session, inventory, store).balanced
+
+
+class Watched:
+    """The real inventory client, noting what the store holds each time it is called: its
+    database connections in use, and the cart as another reader sees it."""
+
+    def __init__(self, inventory, engine, cart: str) -> None:
+        self.inventory, self.engine, self.cart = inventory, engine, cart
+        self.seen: list[tuple[int, bool]] = []
+
+    def issue(self, *args, **kwargs):
+        with Session(self.engine) as session:  # (opened after counting)
+            in_use = self.engine.pool.checkedout()
+            self.seen.append((in_use, queries.get_cart(session, self.cart).checkout_pending))
+        return self.inventory.issue(*args, **kwargs)
+
+
+def test_the_inventory_is_called_with_no_connection_held_and_the_cart_claimed(
+    any_engine, inventory, inventory_http
+):
+    uow = unit_of_work_factory(any_engine)
+    store = open_store(uow(), {"milk": "1.49"})
+    stock(inventory_http, store, {"milk": 10})
+    cart = fill_cart(uow(), store, {"milk": 2})
+    watched = Watched(inventory, any_engine, cart)
+    result = services.checkout(uow(), watched, cart, at(1))
+    assert watched.seen == [(0, True)]  # no transaction across the call; items frozen
+    assert result.created and result.order.units_fulfilled == 2
+    with Session(any_engine) as session:
+        closed = queries.get_cart(session, cart)
+    assert closed.status is CartStatus.CHECKED_OUT and not closed.checkout_pending
+
+
+def test_a_cart_is_opened_with_its_lines_in_one_unit_of_work(uow, any_engine):
+    store = open_store(uow, {"milk": "1.49", "bread": "2.20"})
+    cart = services.open_cart(uow, store, at(0), "c-1", [("milk", 2), ("bread", 1)])
+    with Session(any_engine) as session:
+        loaded = queries.get_cart(session, cart.id)
+    assert [(i.sku, i.quantity, i.unit_price) for i in loaded.lines] == [
+        ("bread", 1, Decimal("2.20")),
+        ("milk", 2, Decimal("1.49")),
+    ]
+    with pytest.raises(ProductNotSold):
+        services.open_cart(uow, store, at(0), "c-2", [("milk", 1), ("caviar", 1)])

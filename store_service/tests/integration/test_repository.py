@@ -84,8 +84,9 @@ def test_without_commit_a_unit_of_work_writes_nothing(uow, any_engine):
     store = open_store(uow, {"milk": "1.49"})
     cart = fill_cart(uow, store, {"milk": 2})
     with uow:
-        uow.stores.lock_cart(cart).set_quantity("milk", 0, None)
-        uow.stores.flush()  # written to the transaction, then rolled back on exit
+        locked = uow.stores.lock_cart(cart)
+        locked.set_quantity("milk", 0, None)
+        uow.stores.save_item(locked, "milk")  # written to the transaction, rolled back on exit
     with Session(any_engine) as session:
         assert queries.get_cart(session, cart).lines[0].quantity == 2
 
@@ -98,9 +99,8 @@ def test_the_database_keeps_one_order_per_cart(uow):
         uow.stores.add_order(Order(unique_id("order"), store, cart, at(1), line))
         uow.commit()
     with uow:
-        uow.stores.add_order(Order(unique_id("order"), store, cart, at(2), line))
         with pytest.raises(exc.IntegrityError):
-            uow.commit()
+            uow.stores.add_order(Order(unique_id("order"), store, cart, at(2), line))
     with uow:
         assert uow.stores.order_of_cart(cart).placed_at == at(1)
 

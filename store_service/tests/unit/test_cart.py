@@ -1,4 +1,5 @@
-"""Cart rules: what may change, and when; what a checkout asks the inventory for."""
+"""Cart rules: what may change, and when; what a checkout claims, asks the inventory for,
+and records."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import pytest
 
 from store_service.domain.model import (
     Cart,
+    CartItem,
     CartNotOpen,
     CartStatus,
     CheckoutPending,
     EmptyCart,
     InvalidInput,
-    OrderPlaced,
     Product,
     ProductNotSold,
 )
@@ -65,58 +66,62 @@ def test_negative_quantities_are_refused():
     assert new.lines[0].quantity == 1
 
 
-def test_lines_come_in_sku_order_so_retries_send_identical_requests():
-    new = cart(milk=1, bread=2)
-    assert new.checkout_lines() == [("bread", 2), ("milk", 1)]
+def test_a_claim_asks_for_the_lines_in_sku_order_so_retries_send_identical_requests():
+    claim = cart(milk=1, bread=2).claim_checkout()
+    assert claim.lines == [("bread", 2), ("milk", 1)]
+    assert (claim.cart_id, claim.store_id) == ("cart-1", "store-1")
 
 
-def test_an_empty_cart_cannot_be_checked_out():
+def test_an_empty_cart_cannot_be_claimed():
     with pytest.raises(EmptyCart, match="empty"):
-        cart().checkout_lines()
+        cart().claim_checkout()
 
 
-def test_checking_out_closes_the_cart_into_an_order_and_an_event():
-    new = cart(milk=3, bread=1)
-    order = new.check_out("order-1", {"milk": 2, "bread": 1}, NOW)
-    assert new.status is CartStatus.CHECKED_OUT and new.checked_out_at == NOW
-    assert order.cart_id == "cart-1" and order.store_id == "store-1"
-    assert [(x.sku, x.requested, x.fulfilled) for x in order.lines] == [
-        ("bread", 1, 1),
-        ("milk", 3, 2),
-    ]
-    assert new.events == [OrderPlaced(order)]
-
-
-def test_a_checked_out_cart_no_longer_changes_nor_checks_out_again():
+def test_a_claim_freezes_the_items_but_keeps_the_cart_open():
     new = cart(milk=1)
-    new.check_out("order-1", {"milk": 1}, NOW)
+    new.claim_checkout()
+    assert new.status is CartStatus.OPEN and new.checkout_pending
+    with pytest.raises(CheckoutPending, match="retry POST /carts/cart-1/checkout"):
+        new.set_quantity("milk", 2, MILK)
+    again = new.claim_checkout()  # a retry claims the same lines
+    assert again.lines == [("milk", 1)]
+
+
+def test_a_released_claim_lets_the_items_change_again():
+    new = cart(milk=1)
+    new.claim_checkout()
+    new.release_checkout()
+    new.set_quantity("milk", 2, MILK)
+    assert not new.checkout_pending and new.lines[0].quantity == 2
+
+
+def test_a_checked_out_cart_no_longer_changes_nor_is_claimed_again():
+    new = cart(milk=1)
+    new.status = CartStatus.CHECKED_OUT
     with pytest.raises(CartNotOpen, match="checked_out"):
         new.set_quantity("milk", 2, MILK)
     with pytest.raises(CartNotOpen):
         new.set_quantity("milk", 0, None)
     with pytest.raises(CartNotOpen):
-        new.check_out("order-2", {"milk": 1}, NOW)
+        new.claim_checkout()
+    new.release_checkout()  # harmless on a closed cart
+    assert new.status is CartStatus.CHECKED_OUT
 
 
-def test_a_pending_checkout_freezes_the_items_but_keeps_the_cart_open():
-    new = cart(milk=1)
-    new.mark_checkout_pending()
-    assert new.status is CartStatus.OPEN
-    with pytest.raises(CheckoutPending, match="retry POST /carts/cart-1/checkout"):
-        new.set_quantity("milk", 2, MILK)
-    order = new.check_out("order-1", {"milk": 1}, NOW)
-    assert order.units_fulfilled == 1 and not new.checkout_pending
-
-
-def test_marking_a_closed_cart_pending_changes_nothing():
-    new = cart(milk=1)
-    new.check_out("order-1", {"milk": 1}, NOW)
-    new.mark_checkout_pending()
-    assert not new.checkout_pending
+def test_the_order_is_what_was_claimed_at_the_claimed_prices():
+    new = cart(milk=3, bread=1)
+    claim = new.claim_checkout()
+    new.items["milk"] = CartItem("milk", 3, Decimal("9.99"))  # what the claim saw is kept
+    order = claim.order("order-1", {"milk": 2, "bread": 1}, NOW)
+    assert order.cart_id == "cart-1" and order.store_id == "store-1" and order.placed_at == NOW
+    assert [(x.sku, x.requested, x.fulfilled, x.lost, x.unit_price) for x in order.lines] == [
+        ("bread", 1, 1, 0, Decimal("2.20")),
+        ("milk", 3, 2, 1, Decimal("1.49")),
+    ]
+    assert order.total == Decimal("5.18")
 
 
 def test_the_inventory_must_answer_for_every_line():
-    new = cart(milk=1, bread=1)
+    claim = cart(milk=1, bread=1).claim_checkout()
     with pytest.raises(InvalidInput, match="bread"):
-        new.check_out("order-1", {"milk": 1}, NOW)
-    assert new.status is CartStatus.OPEN and new.events == []
+        claim.order("order-1", {"milk": 1}, NOW)
