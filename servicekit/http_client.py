@@ -140,6 +140,7 @@ class JsonClient:
                 if not idempotent:
                     raise self._unreachable(reason) from error
             else:
+                log.debug("%s %s %s: %d", self.service, method, target, answer.status)
                 if answer.status not in RETRY_STATUSES:
                     return answer
                 reason = f"HTTP {answer.status}: {answer.detail}"

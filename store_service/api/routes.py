@@ -17,6 +17,7 @@ from servicekit.http import (
     PeriodQuery,
     checked_period,
     error_responses,
+    invalid_input,
 )
 from servicekit.simtime import Day, Instant
 from store_service.api.schemas import (
@@ -36,7 +37,7 @@ from store_service.api.schemas import (
 from store_service.application import queries, services
 from store_service.application.ports import Inventory
 from store_service.application.unit_of_work import UnitOfWork
-from store_service.domain.model import Product
+from store_service.domain.model import Product, ProductNotSold
 
 
 def get_inventory(request: Request) -> Inventory:
@@ -173,7 +174,11 @@ def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOu
     store does not sell one of them."""
     body = body or CartIn()
     items = [(line.sku, line.quantity) for line in body.items]
-    cart = services.open_cart(uow, store, now_or(body.at), body.customer_ref, items)
+    try:
+        cart = services.open_cart(uow, store, now_or(body.at), body.customer_ref, items)
+    except ProductNotSold as error:  # a 422 that says which line, like the schema's own
+        line = [sku for sku, _ in items].index(error.sku)
+        raise invalid_input(("body", "items", line, "sku"), str(error), error.sku) from error
     return CartOut.from_domain(cart)
 
 

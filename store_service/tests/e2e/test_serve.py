@@ -59,7 +59,7 @@ def test_calls_to_the_inventory_are_logged_only_at_debug(tmp_path: Path, level, 
             httpx.put(f"{inventory.url}/locations/s1/items/tea", json={"on_hand": 5})
             for _ in range(3):
                 assert client.get("/stores/s1/products/tea").json()["available"] == 5
-    assert ("HTTP Request:" in log.read_text()) is per_request_lines
+    assert ("inventory GET /locations/s1/items?" in log.read_text()) is per_request_lines
 
 
 def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path):
