@@ -21,7 +21,7 @@ from customer_sim.domain.calendar import ROUND_THE_CLOCK, OpeningHours, Simulati
 from customer_sim.domain.distributions import Constant, DistributionField, Uniform
 from customer_sim.domain.product import ProductSpec
 from customer_sim.domain.tagged import field_error
-from customer_sim.simulation.arrivals import ArrivalModelField
+from customer_sim.domain.arrivals import ArrivalModelField
 
 _CLOCK_TIME = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"

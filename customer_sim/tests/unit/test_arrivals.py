@@ -8,7 +8,7 @@ from pydantic import Field, ValidationError
 
 from customer_sim.domain.calendar import ROUND_THE_CLOCK, OpeningHours
 from customer_sim.domain.scenario import Scenario
-from customer_sim.simulation.arrivals import (
+from customer_sim.domain.arrivals import (
     ARRIVAL_MODELS,
     ArrivalModel,
     DailyProfileArrivals,
