@@ -1,6 +1,8 @@
 """The command line: ``python -m customer_sim run|compare|list|show|validate``.
 
-Exit codes: 0 ok; 1 the run failed (its records do not reconcile, or a service refused a
+The parser and the commands; what a command does lives in the use cases
+(`simulation.recording`) and the adapters (`infrastructure`). Exit codes, decided in `main`
+only: 0 ok; 1 the run failed (its records do not reconcile, or a service refused a
 request); 2 a bad scenario, argument or run reference (nothing was sent to the services);
 3 a service unreachable after bounded retries; 130 interrupted.
 """
@@ -12,36 +14,44 @@ import logging
 import sys
 import time
 import uuid
-from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from pydantic import ValidationError
 
 from customer_sim.config import Settings
-from customer_sim.domain.calendar import MINUTES_PER_DAY, MINUTES_PER_HOUR
-from customer_sim.domain.scenario import Scenario, ScenarioError, load_scenario
+from customer_sim.domain.scenario import ScenarioError, load_scenario
 from customer_sim.infrastructure.http_client import ServiceError, ServiceUnreachable
-from customer_sim.infrastructure.inventory_client import InventoryClient
+from customer_sim.infrastructure.progress import make_progress
 from customer_sim.infrastructure.reports import (
     COMPARISON_PLOT,
-    DAILY_COLUMNS,
-    describe_run,
-    kpi_table,
-    plot_comparison,
-    render_table,
-    sku_comparison_table,
+    REPORT_FILE,
+    previous_report,
+    where_the_report_is,
+    write_comparison_reports,
     write_run_reports,
 )
 from customer_sim.infrastructure.run_database import RunDatabase
-from customer_sim.infrastructure.store_client import StoreClient
-from customer_sim.simulation.results import RunResult
-from customer_sim.simulation.runner import InconsistentRun, new_store_id, run_scenario
+from customer_sim.infrastructure.services import HttpServices
+from customer_sim.infrastructure.tables import (
+    comparison_table,
+    daily_table,
+    describe_run,
+    format_value,
+    performance_line,
+    render_table,
+    sku_comparison_table,
+)
+from customer_sim.simulation.kpis import KPI_BY_KEY
+from customer_sim.simulation.recording import RunPlan, record_run
+from customer_sim.simulation.replications import Comparison, ReplicatedRun
+from customer_sim.simulation.runner import InconsistentRun, new_run_key
 from servicekit.logging import configure_logging
 
 log = logging.getLogger("customer_sim")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+MAX_REPLICATIONS, MAX_PARALLEL = 1000, 32
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,8 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"configuration error: {error}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level, settings.log_format)
-    if settings.log_level != "DEBUG":  # one line per request drowns the progress lines
+    if settings.log_level != "DEBUG":  # per-request and per-migration lines drown the progress
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return args.command(args, settings)
     except ScenarioError as error:
@@ -81,27 +92,28 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run one scenario against the services")
     run.add_argument("scenario", type=Path, help="scenario YAML file")
     _add_run_options(run)
-    run.add_argument("--out", type=Path, help="output folder (default: $SIM_OUTPUT_DIR/<store id>)")
+    run.add_argument("--out", type=Path, help="output folder (default: $SIM_OUTPUT_DIR/<run key>)")
     run.set_defaults(command=run_command)
 
     compare = commands.add_parser(
-        "compare", help="run several scenarios with one seed and compare their KPIs"
+        "compare",
+        help="run several scenarios with the same seeds and compare their KPIs (paired)",
     )
     compare.add_argument("scenarios", type=Path, nargs="+", metavar="SCENARIO")
     _add_run_options(compare)
     compare.add_argument(
         "--out",
         type=Path,
-        help="output folder (default: $SIM_OUTPUT_DIR/compare-<id>); one subfolder a run",
+        help="output folder (default: $SIM_OUTPUT_DIR/compare-<id>); one subfolder a scenario",
     )
     compare.set_defaults(command=compare_command)
 
     listing = commands.add_parser("list", help="list the runs in the run database")
-    listing.add_argument("--limit", type=_positive_int, default=50)
+    listing.add_argument("--limit", type=_bounded_int(1, 100_000), default=50)
     listing.set_defaults(command=list_command)
 
     show = commands.add_parser("show", help="print one run's KPIs from the run database")
-    show.add_argument("run", help="run number (see list) or store id")
+    show.add_argument("run", help="run number (see list), run key or store id")
     show.set_defaults(command=show_command)
 
     validate = commands.add_parser("validate", help="check scenario files, touch nothing")
@@ -111,8 +123,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--days", type=_positive_int, help="override the scenario's days")
-    parser.add_argument("--seed", type=_non_negative_int, help="override the scenario's seed")
+    parser.add_argument("--days", type=_bounded_int(1), help="override the scenario's days")
+    parser.add_argument(
+        "--seed", type=_bounded_int(0), help="override the scenario's seed (replication 1's)"
+    )
+    parser.add_argument(
+        "--replications",
+        type=_bounded_int(1, MAX_REPLICATIONS),
+        default=1,
+        metavar="N",
+        help="independent replications, each in its own store; KPIs get 95%% confidence "
+        "intervals from 2 on (default 1)",
+    )
+    parser.add_argument(
+        "--parallel",
+        type=_bounded_int(1, MAX_PARALLEL),
+        default=1,
+        metavar="K",
+        help="replications run at once (default 1); the results do not depend on it",
+    )
     parser.add_argument("--store-url", help="store API (default: $STORE_URL)")
     parser.add_argument("--inventory-url", help="inventory API (default: $INVENTORY_URL)")
     parser.add_argument(
@@ -123,24 +152,24 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--log-every-hours",
-        type=_positive_int,
+        type=_bounded_int(1),
         default=24,
         help="simulated hours between progress log lines (default 24)",
     )
 
 
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+def _bounded_int(low: int, high: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"at least {low}" if high is None else f"from {low} to {high}"
+            raise argparse.ArgumentTypeError(f"must be {bounds}, got {value}")
+        return value
 
-
-def _non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
-    return value
+    return parse
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -148,17 +177,22 @@ def _non_negative_int(text: str) -> int:
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     scenario = load_scenario(args.scenario).with_overrides(args.days, args.seed)
-    with ExitStack() as stack:
-        store, inventory = _connect(args, settings, stack)
-        database = RunDatabase(settings.database_url)
-        stack.callback(database.close)
-        store_id = new_store_id(scenario.name)
-        out_dir = args.out or Path(settings.output_dir) / store_id
-        clients = (store, inventory)
-        result = _execute(scenario, str(args.scenario), store_id, out_dir, args, clients, database)
-    print(describe_run(result.summary()))
-    _print_performance(result)
-    print(f"\nreports: {out_dir}/")
+    services = _services(args, settings)
+    services.check()
+    key = new_run_key(scenario.name)
+    out_dir = args.out or Path(settings.output_dir) / key
+    plan = RunPlan(scenario, str(args.scenario), key, args.replications, out_dir)
+    database = RunDatabase(settings.database_url)
+    try:
+        began = time.perf_counter()
+        run = _record(plan, services, database, args)
+        seconds = time.perf_counter() - began
+    finally:
+        database.close()
+    print(describe_run(run))
+    print()
+    print(performance_line([run], seconds, args.parallel))
+    print(f"\nreport: {out_dir / REPORT_FILE} (and summary.json, daily.csv, plots)")
     return EXIT_OK
 
 
@@ -167,28 +201,40 @@ def compare_command(args: argparse.Namespace, settings: Settings) -> int:
     seed = args.seed if args.seed is not None else scenarios[0].seed
     scenarios = [scenario.with_overrides(args.days, seed) for scenario in scenarios]
     names = _unique_names([scenario.name for scenario in scenarios])
-    out_dir = args.out or Path(settings.output_dir) / f"compare-{uuid.uuid4().hex[:8]}"
-    log.info("comparing %s with seed %d", ", ".join(names), seed)
-    results: list[RunResult] = []
-    with ExitStack() as stack:
-        store, inventory = _connect(args, settings, stack)
-        database = RunDatabase(settings.database_url)
-        stack.callback(database.close)
-        for scenario, path, name in zip(scenarios, args.scenarios, names):
-            store_id = new_store_id(scenario.name)
-            run_dir = out_dir / name
-            clients = (store, inventory)
-            results.append(
-                _execute(scenario, str(path), store_id, run_dir, args, clients, database)
-            )
-    summaries = [result.summary() for result in results]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    plot_comparison(summaries, names, out_dir / COMPARISON_PLOT)
-    print(f"Comparison with seed {seed}, {scenarios[0].days} days\n")
-    print(kpi_table(summaries, names))
+    key = f"compare-{uuid.uuid4().hex[:8]}"
+    out_dir = args.out or Path(settings.output_dir) / key
+    services = _services(args, settings)
+    services.check()
+    log.info("comparing %s: seed %d, %d replications", ", ".join(names), seed, args.replications)
+    plans = [
+        RunPlan(scenario, str(path), new_run_key(scenario.name), args.replications,
+                out_dir / name, comparison=key)  # fmt: skip
+        for scenario, path, name in zip(scenarios, args.scenarios, names)
+    ]
+    database = RunDatabase(settings.database_url)
+    try:
+        began = time.perf_counter()
+        runs = [_record(plan, services, database, args) for plan in plans]
+        seconds = time.perf_counter() - began
+    finally:
+        database.close()
+    comparison = Comparison(runs, names)
+    _replacing(out_dir)
+    write_comparison_reports(comparison, plans, out_dir, key)
+    what = (
+        f"{args.replications} replications (paired: the same seeds, so the same customers, "
+        "in every scenario; * = significant at 95%)"
+        if args.replications > 1
+        else "1 replication (no confidence intervals: use --replications N)"
+    )
+    print(f"Comparison with seed {seed}, {scenarios[0].days} days, {what}\n")
+    print(comparison_table(comparison))
+    for kpi in ("fill_rate", "total_cost"):
+        print()
+        print(sku_comparison_table(comparison, kpi))
     print()
-    print(sku_comparison_table(summaries, names))
-    print(f"\nreports: {out_dir}/ (comparison plot: {COMPARISON_PLOT}, one folder per scenario)")
+    print(performance_line(runs, seconds, args.parallel))
+    print(f"\nreport: {out_dir / REPORT_FILE} ({COMPARISON_PLOT}, one folder per scenario)")
     return EXIT_OK
 
 
@@ -201,49 +247,50 @@ def list_command(args: argparse.Namespace, settings: Settings) -> int:
     if not runs:
         print("no runs yet")
         return EXIT_OK
-    rows = []
-    for run in runs:
-        kpis = (run.summary or {}).get("kpis", {})
-        rows.append(
-            [
-                str(run.id),
-                run.scenario,
-                str(run.seed),
-                str(run.days),
-                run.status,
-                run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-                run.store_id,
-                _format_rate(kpis.get("shelf_fill_rate")),
-                str(kpis.get("units_sold", "-")),
-            ]
-        )
-    header = ["run", "scenario", "seed", "days", "status", "started (UTC)", "store", "shelf fill"]
-    print(render_table([*header, "sold"], rows))
+    rows = [
+        [
+            str(run.id),
+            run.scenario,
+            str(run.seed),
+            str(run.days),
+            str(run.replications),
+            run.status,
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            run.key,
+            format_value(KPI_BY_KEY["fill_rate"].kind, run.fill_rate),
+            run.comparison or "",
+        ]
+        for run in runs
+    ]
+    header = ["run", "scenario", "seed", "days", "replications", "status", "started (UTC)",
+              "key", "fill rate", "comparison"]  # fmt: skip
+    print(render_table(header, rows))
     return EXIT_OK
 
 
 def show_command(args: argparse.Namespace, settings: Settings) -> int:
     database = RunDatabase(settings.database_url)
     try:
-        run = database.get_run(args.run)
-        daily = database.daily_rows(run.id) if run is not None else []
+        record = database.get_run(args.run)
+        run = database.replicated_run(record) if record is not None else None
     finally:
         database.close()
-    if run is None:
+    if record is None or run is None:
         print(f"no run {args.run!r} in the run database (see: list)", file=sys.stderr)
         return EXIT_USAGE
-    print(f"run {run.id}: {run.status}, scenario file {run.scenario_file}")
-    if run.error:
-        print(f"error: {run.error}")
-    if run.summary:
+    print(f"run {record.id} ({record.key}): {record.status}, scenario file {record.scenario_file}")
+    if record.comparison:
+        print(f"part of {record.comparison}")
+    if record.error:
+        print(f"error: {record.error}")
+    print()
+    print(describe_run(run))
+    if run.replications:
         print()
-        print(describe_run(run.summary))
-    if daily:
+        print(daily_table(run))
+    if record.output_dir:
         print()
-        rows = [[_cell(row[column]) for column in DAILY_COLUMNS] for row in daily]
-        print(render_table(DAILY_COLUMNS, rows))
-    if run.output_dir:
-        print(f"\nreports: {run.output_dir}/")
+        print(where_the_report_is(Path(record.output_dir), record.key))
     return EXIT_OK
 
 
@@ -264,140 +311,46 @@ def validate_command(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_USAGE if problems else EXIT_OK
 
 
-# -- running ------------------------------------------------------------------------------------
+# -- helpers of the commands --------------------------------------------------------------------
 
 
-def _connect(
-    args: argparse.Namespace, settings: Settings, stack: ExitStack
-) -> tuple[StoreClient, InventoryClient]:
-    """Clients for both services, after checking that both answer (bounded retries)."""
-    options = {"timeout_seconds": settings.http_timeout_seconds, "retries": settings.http_retries}
-    store = stack.enter_context(StoreClient(args.store_url or settings.store_url, **options))
-    inventory = stack.enter_context(
-        InventoryClient(args.inventory_url or settings.inventory_url, **options)
+def _services(args: argparse.Namespace, settings: Settings) -> HttpServices:
+    return HttpServices(
+        args.store_url or settings.store_url,
+        args.inventory_url or settings.inventory_url,
+        settings.http_timeout_seconds,
+        settings.http_retries,
     )
-    store.health()
-    inventory.health()
-    return store, inventory
 
 
-def _execute(
-    scenario: Scenario,
-    scenario_file: str,
-    store_id: str,
-    out_dir: Path,
-    args: argparse.Namespace,
-    clients: tuple[StoreClient, InventoryClient],
-    database: RunDatabase,
-) -> RunResult:
-    """One run, recorded in the run database whatever its outcome."""
-    store, inventory = clients
-    run_id = database.start_run(
-        scenario.name, scenario_file, scenario.seed, scenario.days, store_id
-    )
-    per_day = scenario.arrivals.expected_per_day(scenario.hours)
+def _record(
+    plan: RunPlan, services: HttpServices, database: RunDatabase, args: argparse.Namespace
+) -> ReplicatedRun:
+    """One scenario's replications, recorded and reported, with progress on the way."""
+    scenario = plan.scenario
+    _replacing(plan.output_dir)
     log.info(
-        "run %d: %s, seed %d, %d days from %s, about %.0f customers a day, store %s",
-        run_id,
+        "run %s: %s, seed %d, %d days from %s, about %.0f customers a day, %d replication(s)",
+        plan.key,
         scenario.name,
         scenario.seed,
         scenario.days,
         scenario.start.date(),
-        per_day,
-        store_id,
+        scenario.arrivals.expected_per_day(scenario.hours),
+        plan.replications,
     )
-    progress = _progress(args, scenario)
+    progress = make_progress(args.progress, scenario, plan.replications, args.log_every_hours)
     try:
-        result = run_scenario(scenario, store, inventory, store_id, progress)
-    except InconsistentRun as error:
+        return record_run(plan, services, database, write_run_reports, progress, args.parallel)
+    finally:
         progress.close()
-        write_run_reports(error.result, out_dir)  # the evidence, for whoever investigates
-        summary = error.result.summary()
-        daily = [row.as_dict() for row in error.result.daily]
-        database.finish_run(run_id, "failed", summary, daily, str(out_dir), str(error))
-        raise
-    except BaseException as error:
-        progress.close()
-        database.finish_run(run_id, "failed", error=f"{type(error).__name__}: {error}")
-        raise
-    progress.close()
-    write_run_reports(result, out_dir)
-    daily = [row.as_dict() for row in result.daily]
-    database.finish_run(run_id, "succeeded", result.summary(), daily, str(out_dir))
-    log.info("run %d finished: %s", run_id, out_dir)
-    return result
 
 
-class BarProgress:
-    """A tqdm bar in simulated days, for a terminal."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        from tqdm import tqdm
-
-        self.bar = tqdm(
-            total=scenario.days,
-            desc=scenario.name,
-            unit="day",
-            bar_format="{desc}: {percentage:3.0f}%|{bar}| day {n:.1f}/{total} "
-            "[{elapsed}<{remaining}{postfix}]",
-            file=sys.stderr,
-        )
-        self.shown = 0.0
-        self.customers = 0
-
-    def update(self, now: float, customers: int) -> None:
-        days = now / MINUTES_PER_DAY
-        if days - self.shown >= 0.01:
-            if customers != self.customers:
-                self.bar.set_postfix_str(f"{customers} customers", refresh=False)
-                self.customers = customers
-            self.bar.update(min(days, self.bar.total) - self.shown)
-            self.shown = min(days, self.bar.total)
-
-    def close(self) -> None:
-        self.bar.close()
-
-
-class LogProgress:
-    """Plain log lines every N simulated hours, for a Kubernetes Job's log."""
-
-    def __init__(self, scenario: Scenario, every_hours: int) -> None:
-        self.scenario = scenario
-        self.every = every_hours * MINUTES_PER_HOUR
-        self.next_line = self.every
-        self.horizon = scenario.days * MINUTES_PER_DAY
-        self.started = time.perf_counter()
-
-    def update(self, now: float, customers: int) -> None:
-        while now >= self.next_line and self.next_line <= self.horizon:
-            elapsed = time.perf_counter() - self.started
-            log.info(
-                "%s: %d of %d simulated hours, %d customers, %.1fs elapsed (%.0f customers/s)",
-                self.scenario.name,
-                self.next_line // MINUTES_PER_HOUR,
-                self.horizon // MINUTES_PER_HOUR,
-                customers,
-                elapsed,
-                customers / elapsed if elapsed else 0.0,
-            )
-            self.next_line += self.every
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(args: argparse.Namespace, scenario: Scenario) -> BarProgress | LogProgress:
-    bar = args.progress == "bar" or (args.progress == "auto" and sys.stderr.isatty())
-    return BarProgress(scenario) if bar else LogProgress(scenario, args.log_every_hours)
-
-
-def _print_performance(result: RunResult) -> None:
-    performance = result.performance
-    print(
-        f"\n{performance['customers']} customers in {performance['simulation_seconds']:.1f}s "
-        f"({performance['customers_per_second']:.0f} simulated customers/s, "
-        f"{performance['http_calls']} HTTP calls)"
-    )
+def _replacing(out_dir: Path) -> None:
+    """Say so when a folder's earlier report is about to be replaced (never silently)."""
+    earlier = previous_report(out_dir)
+    if earlier is not None:
+        log.warning("%s holds the report of %s: it is replaced by this run's", out_dir, earlier)
 
 
 def _unique_names(names: list[str]) -> list[str]:
@@ -407,11 +360,3 @@ def _unique_names(names: list[str]) -> list[str]:
         seen[name] = seen.get(name, 0) + 1
         unique.append(name if seen[name] == 1 else f"{name}-{seen[name]}")
     return unique
-
-
-def _format_rate(value: Any) -> str:
-    return "-" if value is None else f"{100 * value:.1f}%"
-
-
-def _cell(value: Any) -> str:
-    return "-" if value is None else str(value)

@@ -49,6 +49,34 @@ class OpeningHours:
             return day_start + MINUTES_PER_DAY + self.open_minute
         return t
 
+    def open_minutes_until(self, t: float) -> float:
+        """Minutes of opening time from the start (a midnight) to ``t``."""
+        days, minute = divmod(t, MINUTES_PER_DAY)
+        today = min(max(minute, self.open_minute), self.close_minute) - self.open_minute
+        return days * self.open_minutes_per_day + today
+
+    def open_minutes_between(self, start: float, end: float) -> float:
+        """Minutes of opening time in [start, end] (what out-of-stock time is measured in)."""
+        return self.open_minutes_until(end) - self.open_minutes_until(start)
+
+    def closed_periods(self, horizon: float) -> list[tuple[float, float]]:
+        """The (start, end) of every closed period in [0, horizon] (a night runs from one
+        day's close to the next day's opening), for shading plots."""
+        periods: list[tuple[float, float]] = []
+        if self.round_the_clock:
+            return periods
+        for day in range(math.ceil(horizon / MINUTES_PER_DAY) + 1):
+            midnight = day * MINUTES_PER_DAY
+            morning = (midnight, midnight + self.open_minute)
+            evening = (midnight + self.close_minute, midnight + MINUTES_PER_DAY)
+            for start, end in (morning, evening):
+                if end <= start or start >= horizon:
+                    continue
+                if periods and periods[-1][1] == start:
+                    start = periods.pop()[0]
+                periods.append((start, min(end, horizon)))
+        return periods
+
     def advance_open_minutes(self, t: float, minutes: float) -> float:
         """The time at which ``minutes`` of opening time have passed since ``t``.
 

@@ -26,10 +26,10 @@ class PolicySpec(BaseModel):
 
     type: str
 
-    @property
-    def reorder_point_or_none(self) -> int | None:
-        """The level that triggers an order, for plots; None for policies without one."""
-        return None
+    def reference_levels(self) -> list[tuple[str, int]]:
+        """The policy's levels as (name, units), for plots: where orders are triggered and
+        what they bring the inventory position up to."""
+        return []
 
     def to_api(self) -> dict[str, Any]:
         return self.model_dump()
@@ -51,9 +51,9 @@ class ReorderPointPolicy(PolicySpec):
     reorder_point: int = Field(ge=0, le=MAX_UNITS)
     order_quantity: int = Field(ge=1, le=MAX_UNITS)
 
-    @property
-    def reorder_point_or_none(self) -> int | None:
-        return self.reorder_point
+    def reference_levels(self) -> list[tuple[str, int]]:
+        # r + Q: the highest the inventory position gets (an order lifts it from <= r)
+        return [("r", self.reorder_point), ("r + Q", self.reorder_point + self.order_quantity)]
 
 
 @POLICIES.register("sS")
@@ -70,9 +70,8 @@ class MinMaxPolicy(PolicySpec):
             raise field_error("sS", "order_up_to", message, self.order_up_to)
         return self
 
-    @property
-    def reorder_point_or_none(self) -> int | None:
-        return self.reorder_point
+    def reference_levels(self) -> list[tuple[str, int]]:
+        return [("s", self.reorder_point), ("S", self.order_up_to)]
 
 
 @POLICIES.register("RS")
@@ -81,6 +80,9 @@ class PeriodicReviewPolicy(PolicySpec):
 
     review_period_minutes: int = Field(ge=1, le=10 * 525_600)
     order_up_to: int = Field(ge=1, le=MAX_UNITS)
+
+    def reference_levels(self) -> list[tuple[str, int]]:
+        return [("S", self.order_up_to)]
 
 
 class ProductSpec(BaseModel):
@@ -96,7 +98,31 @@ class ProductSpec(BaseModel):
     initial_stock: int = Field(ge=0, le=MAX_UNITS)
     lead_time_minutes: int = Field(0, ge=0, le=10 * 525_600)
     policy: PolicyField = Field(default_factory=lambda: NoPolicy(type="none"))
+    unit_cost: Decimal | None = Field(
+        None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="What a unit costs the store (values stock and its holding). Default: price.",
+    )
+    lost_sale_penalty: Decimal | None = Field(
+        None,
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Cost of one unit not sold for want of stock. Default: the price.",
+    )
 
     @property
     def display_name(self) -> str:
         return self.name or self.sku
+
+    @property
+    def cost(self) -> Decimal:
+        """The unit cost, or the price when the scenario gives none (stock valued at retail)."""
+        return self.price if self.unit_cost is None else self.unit_cost
+
+    @property
+    def penalty(self) -> Decimal:
+        """The cost of a lost unit, or the price (the revenue it would have brought)."""
+        return self.price if self.lost_sale_penalty is None else self.lost_sale_penalty

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,24 @@ class CustomerSpec(_Strict):
     )
 
 
+class CostSpec(_Strict):
+    """What holding stock, ordering and losing a sale cost: the terms a policy trades off.
+
+    The defaults are illustrative, not industry figures: set your own. Unit costs and the
+    lost-sale penalty are per product (``unit_cost``, ``lost_sale_penalty``)."""
+
+    holding_cost_rate: float = Field(
+        0.25, ge=0, le=100, description="Holding a unit a year costs this share of its unit cost."
+    )
+    order_cost: Decimal = Field(
+        Decimal("10.00"),
+        ge=0,
+        max_digits=12,
+        decimal_places=2,
+        description="Fixed cost of each purchase order.",
+    )
+
+
 class Scenario(_Strict):
     name: str = Field(pattern=_NAME_PATTERN, description="Defaults to the file name.")
     description: str = ""
@@ -93,6 +112,7 @@ class Scenario(_Strict):
     arrivals: ArrivalModelField
     customers: CustomerSpec
     products: list[ProductSpec] = Field(min_length=1, max_length=1000)
+    costs: CostSpec = Field(default_factory=CostSpec)
 
     @field_validator("start")
     @classmethod

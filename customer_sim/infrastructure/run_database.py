@@ -1,172 +1,349 @@
-"""The run database: every run's identity, status and KPIs, and its daily rows.
+"""The run database: every run's identity and status, and each replication's KPIs.
 
-It is the simulator's own local results store (SQLite by default, PostgreSQL in the cluster
-via ``SIM_DATABASE_URL``), not a service's schema, so its tables are created with
-``create_all`` on first use rather than by migrations.
+It is the simulator's own results store (SQLite by default, PostgreSQL in the cluster via
+``SIM_DATABASE_URL``). Its KPI columns are the KPI set's (`KpiSet`), one column per KPI, in
+three tables: ``replications`` (the store as a whole), ``sku_results`` and
+``daily_results``; analysts can query them in plain SQL. The schema is versioned with Alembic
+(``customer_sim/migrations``) and brought up to date whenever a simulator opens the
+database, under a lock so that two simulators starting together do not both migrate; a
+database from before the migrations existed is recognised and converted, its runs kept.
+A KPI added to `KpiSet` needs a migration adding its column (a test compares the two).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, MetaData, Text
-from sqlmodel import Field, Session, SQLModel, col, select
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Float,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    inspect,
+    select,
+    text,
+)
 
-from servicekit.database import UTCDateTime, for_writing, make_engine
+from customer_sim.simulation.kpis import Kind, KpiSet, Scope, kpis_of
+from customer_sim.simulation.recording import RunPlan
+from customer_sim.simulation.replications import ReplicatedRun, RunInfo, SkuInfo
+from customer_sim.simulation.results import ReplicationKpis, RunResult
+from servicekit.database import NAMING_CONVENTION, UTCDateTime, for_writing, make_engine
 
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+FIRST_REVISION = "0001"  # the tables as create_all made them, before there were migrations
+MIGRATION_LOCK = 0x53494D5F52554E53  # pg_advisory_lock key: "SIM_RUNS"
 
-
-class SimTable(SQLModel):
-    """Base of the run database's tables: their own metadata, apart from the services'."""
-
-    metadata = MetaData(naming_convention=NAMING)
-
-
-class RunRow(SimTable, table=True):
-    __tablename__ = "runs"
-
-    id: int | None = Field(default=None, primary_key=True)
-    scenario: str = Field(max_length=64, index=True)
-    scenario_file: str = Field(max_length=500)
-    seed: int = Field(sa_type=BigInteger)
-    days: int
-    store_id: str = Field(max_length=64, unique=True)
-    status: str = Field(max_length=16, description="running, succeeded or failed")
-    started_at: datetime = Field(sa_type=UTCDateTime)
-    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    output_dir: str | None = Field(default=None, max_length=500)
-    error: str | None = Field(default=None, sa_type=Text)
-    summary: dict | None = Field(default=None, sa_type=JSON)
+METADATA = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class DailyResultRow(SimTable, table=True):
-    __tablename__ = "daily_results"
+def kpi_columns(scope: Scope) -> list[Column]:
+    """One nullable column per KPI of ``scope``: counts as integers, the rest as floats."""
+    return [
+        Column(kpi.key, BigInteger if kpi.kind is Kind.COUNT else Float, nullable=True)
+        for kpi in kpis_of(scope)
+    ]
 
-    run_id: int = Field(foreign_key="runs.id", primary_key=True)
-    day: str = Field(primary_key=True, max_length=10, description="ISO date")
-    arrivals: int
-    buyers: int
-    units_demanded: int
-    units_sold: int
-    units_lost: int
-    revenue: float
-    fill_rate: float | None = None
-    units_not_found: int
-    shelf_fill_rate: float | None = None
+
+RUNS = Table(
+    "runs",
+    METADATA,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("scenario", String(64), nullable=False, index=True),
+    Column("description", Text, nullable=False),
+    Column("scenario_file", String(500), nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("start", UTCDateTime, nullable=True),
+    Column("replications", Integer, nullable=False),
+    Column("comparison", String(64), nullable=True, index=True),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("output_dir", String(500), nullable=True),
+    Column("error", Text, nullable=True),
+    Column("scenario_json", JSON, nullable=True),
+)
+
+REPLICATIONS = Table(
+    "replications",
+    METADATA,
+    Column("run_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("seed", BigInteger, nullable=False),
+    Column("store_id", String(64), nullable=False, unique=True),
+    Column("status", String(16), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("reconciled", Boolean, nullable=False),
+    Column("performance", JSON, nullable=True),
+    *kpi_columns(Scope.RUN),
+    ForeignKeyConstraint(["run_id"], ["runs.id"]),
+)
+
+SKU_RESULTS = Table(
+    "sku_results",
+    METADATA,
+    Column("run_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("sku", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("policy", String(16), nullable=False),
+    *kpi_columns(Scope.SKU),
+    ForeignKeyConstraint(["run_id", "number"], ["replications.run_id", "replications.number"]),
+)
+
+DAILY_RESULTS = Table(
+    "daily_results",
+    METADATA,
+    Column("run_id", Integer, primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("day", String(10), primary_key=True),
+    *kpi_columns(Scope.DAY),
+    ForeignKeyConstraint(["run_id", "number"], ["replications.run_id", "replications.number"]),
+)
 
 
 @dataclass(frozen=True)
 class RunRecord:
     id: int
+    key: str
     scenario: str
     scenario_file: str
     seed: int
     days: int
-    store_id: str
+    replications: int
+    comparison: str | None
     status: str
     started_at: datetime
     finished_at: datetime | None
     output_dir: str | None
     error: str | None
-    summary: dict[str, Any] | None
+    store_ids: list[str]
+    fill_rate: float | None  # the mean over the replications, for listings
 
 
-def _record(row: RunRow) -> RunRecord:
-    assert row.id is not None
-    return RunRecord(
-        id=row.id,
-        scenario=row.scenario,
-        scenario_file=row.scenario_file,
-        seed=row.seed,
-        days=row.days,
-        store_id=row.store_id,
-        status=row.status,
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        output_dir=row.output_dir,
-        error=row.error,
-        summary=row.summary,
-    )
+def migrate(connection: Connection) -> None:
+    """Bring the schema on ``connection`` to the newest revision (see the module's doc)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    tables = inspect(connection).get_table_names()
+    if "runs" in tables and "alembic_version" not in tables:
+        command.stamp(config, FIRST_REVISION)
+    command.upgrade(config, "head")
 
 
 class RunDatabase:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url, pool_size=2)
-        SimTable.metadata.create_all(self.engine)
         self._writer = for_writing(self.engine)
+        postgres = self.engine.dialect.name == "postgresql"
+        with self._writer.connect() as connection:
+            if postgres:  # one simulator migrates at a time; the others then find it done
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            try:
+                migrate(connection)
+                connection.commit()
+            finally:
+                if postgres:
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK}
+                    )
+                    connection.commit()
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def start_run(
-        self, scenario: str, scenario_file: str, seed: int, days: int, store_id: str
-    ) -> int:
-        """Record a run as ``running`` before it touches the services."""
-        with Session(self._writer) as session:
-            row = RunRow(
-                scenario=scenario,
-                scenario_file=scenario_file,
-                seed=seed,
-                days=days,
-                store_id=store_id,
-                status="running",
-                started_at=datetime.now(timezone.utc),
-            )
-            session.add(row)
-            session.commit()
-            assert row.id is not None
-            return row.id
+    # -- writing (the `RunLog` port of `simulation.recording`) ----------------------------------
 
-    def finish_run(
-        self,
-        run_id: int,
-        status: str,
-        summary: dict[str, Any] | None = None,
-        daily: list[dict[str, Any]] | None = None,
-        output_dir: str | None = None,
-        error: str | None = None,
-    ) -> None:
-        with Session(self._writer) as session:
-            row = session.get(RunRow, run_id)
-            if row is None:
+    def start_run(self, plan: RunPlan) -> int:
+        """Record a run as ``running`` before it touches the services."""
+        scenario = plan.scenario
+        with self._writer.begin() as connection:
+            result = connection.execute(
+                RUNS.insert().values(
+                    key=plan.key,
+                    scenario=scenario.name,
+                    description=scenario.description,
+                    scenario_file=plan.scenario_file,
+                    seed=scenario.seed,
+                    days=scenario.days,
+                    start=scenario.start,
+                    replications=plan.replications,
+                    comparison=plan.comparison,
+                    status="running",
+                    started_at=datetime.now(timezone.utc),
+                    output_dir=str(plan.output_dir),
+                    scenario_json=scenario.model_dump(mode="json"),
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def record_replication(self, run_id: int, result: RunResult, error: str | None) -> None:
+        """One finished replication: its KPIs overall, per SKU and per day."""
+        kpis = result.replication_kpis()
+        key = {"run_id": run_id, "number": kpis.number}
+        policies = {product.sku: product.policy.type for product in result.scenario.products}
+        with self._writer.begin() as connection:
+            connection.execute(
+                REPLICATIONS.insert().values(
+                    **key,
+                    seed=kpis.seed,
+                    store_id=kpis.store_id,
+                    status="failed" if error else "succeeded",
+                    error=error,
+                    reconciled=kpis.reconciled,
+                    performance=_json_safe(result.performance),
+                    **kpis.run.as_dict(Scope.RUN),
+                )
+            )
+            connection.execute(
+                SKU_RESULTS.insert(),
+                [
+                    {**key, "sku": sku, "position": position, "policy": policies[sku],
+                     **values.as_dict(Scope.SKU)}  # fmt: skip
+                    for position, (sku, values) in enumerate(kpis.skus.items())
+                ],
+            )
+            if kpis.days:
+                connection.execute(
+                    DAILY_RESULTS.insert(),
+                    [{**key, "day": day, **values.as_dict(Scope.DAY)} for day, values in kpis.days],
+                )
+
+    def finish_run(self, run_id: int, status: str, error: str | None = None) -> None:
+        with self._writer.begin() as connection:
+            updated = connection.execute(
+                RUNS.update()
+                .where(RUNS.c.id == run_id)
+                .values(status=status, error=error, finished_at=datetime.now(timezone.utc))
+            )
+            if updated.rowcount != 1:
                 raise LookupError(f"no run {run_id}")
-            row.status = status
-            row.finished_at = datetime.now(timezone.utc)
-            row.summary = summary
-            row.output_dir = output_dir
-            row.error = error
-            for values in daily or []:
-                session.add(DailyResultRow(run_id=run_id, **values))
-            session.commit()
+
+    # -- reading --------------------------------------------------------------------------------
 
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(RunRow).order_by(col(RunRow.id).desc()).limit(limit)).all()
-            return [_record(row) for row in rows]
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)).all()
+            return [self._record(connection, row) for row in rows]
 
     def get_run(self, reference: str) -> RunRecord | None:
-        """A run by its number or its store id."""
-        with Session(self.engine) as session:
+        """A run by its number, its key, or the store id of one of its replications."""
+        with self.engine.connect() as connection:
             if reference.isdigit():
-                row = session.get(RunRow, int(reference))
+                query = select(RUNS).where(RUNS.c.id == int(reference))
             else:
-                row = session.exec(select(RunRow).where(RunRow.store_id == reference)).first()
-            return _record(row) if row is not None else None
+                owner = select(REPLICATIONS.c.run_id).where(REPLICATIONS.c.store_id == reference)
+                query = select(RUNS).where((RUNS.c.key == reference) | RUNS.c.id.in_(owner))
+            row = connection.execute(query).first()
+            return self._record(connection, row) if row is not None else None
+
+    def replicated_run(self, run: RunRecord) -> ReplicatedRun:
+        """The run's recorded replications, as its reports were drawn from them."""
+        with self.engine.connect() as connection:
+            start = connection.execute(
+                select(RUNS.c.start, RUNS.c.description).where(RUNS.c.id == run.id)
+            ).one()
+            replications = connection.execute(
+                select(REPLICATIONS)
+                .where(REPLICATIONS.c.run_id == run.id)
+                .order_by(REPLICATIONS.c.number)
+            ).all()
+            skus = connection.execute(
+                select(SKU_RESULTS)
+                .where(SKU_RESULTS.c.run_id == run.id)
+                .order_by(SKU_RESULTS.c.number, SKU_RESULTS.c.position)
+            ).all()
+            days = connection.execute(
+                select(DAILY_RESULTS)
+                .where(DAILY_RESULTS.c.run_id == run.id)
+                .order_by(DAILY_RESULTS.c.number, DAILY_RESULTS.c.day)
+            ).all()
+        order: dict[str, str] = {}
+        for row in skus:
+            order.setdefault(row.sku, row.policy)
+        info = RunInfo(
+            scenario=run.scenario,
+            description=start.description,
+            seed=run.seed,
+            days=run.days,
+            start=start.start,
+            skus=[SkuInfo(sku, policy) for sku, policy in order.items()],
+        )
+        return ReplicatedRun(info, [_replication(row, skus, days) for row in replications])
 
     def daily_rows(self, run_id: int) -> list[dict[str, Any]]:
-        with Session(self.engine) as session:
-            rows = session.exec(
-                select(DailyResultRow)
-                .where(DailyResultRow.run_id == run_id)
-                .order_by(col(DailyResultRow.day))
+        """Every replication's days, as ``daily.csv`` has them."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(DAILY_RESULTS)
+                .where(DAILY_RESULTS.c.run_id == run_id)
+                .order_by(DAILY_RESULTS.c.number, DAILY_RESULTS.c.day)
             ).all()
-            return [row.model_dump(exclude={"run_id"}) for row in rows]
+        return [
+            {"replication": row.number, "day": row.day, **_kpis(row).as_dict(Scope.DAY)}
+            for row in rows
+        ]
+
+    @staticmethod
+    def _record(connection: Connection, row: Any) -> RunRecord:
+        replications = connection.execute(
+            select(REPLICATIONS.c.store_id, REPLICATIONS.c.fill_rate)
+            .where(REPLICATIONS.c.run_id == row.id)
+            .order_by(REPLICATIONS.c.number)
+        ).all()
+        rates = [r.fill_rate for r in replications if r.fill_rate is not None]
+        return RunRecord(
+            id=row.id,
+            key=row.key,
+            scenario=row.scenario,
+            scenario_file=row.scenario_file,
+            seed=row.seed,
+            days=row.days,
+            replications=row.replications,
+            comparison=row.comparison,
+            status=row.status,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+            output_dir=row.output_dir,
+            error=row.error,
+            store_ids=[r.store_id for r in replications],
+            fill_rate=sum(rates) / len(rates) if rates else None,
+        )
+
+
+def _kpis(row: Any) -> KpiSet:
+    return KpiSet.from_dict(dict(row._mapping))
+
+
+def _replication(row: Any, skus: list[Any], days: list[Any]) -> ReplicationKpis:
+    return ReplicationKpis(
+        number=row.number,
+        seed=row.seed,
+        store_id=row.store_id,
+        run=_kpis(row),
+        skus={s.sku: _kpis(s) for s in skus if s.number == row.number},
+        days=[(d.day, _kpis(d)) for d in days if d.number == row.number],
+        reconciled=row.reconciled,
+        performance=row.performance or {},
+    )
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str))

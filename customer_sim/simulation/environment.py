@@ -49,6 +49,8 @@ class SimulationOutcome:
 
     days: list[DemandTally]
     skus: dict[str, DemandTally]
+    #: per SKU, when a customer wanted a unit and did not get it (for the cycle service level)
+    shortages: dict[str, list[datetime]]
     customers: int
     events: int
     http_calls: int
@@ -75,6 +77,7 @@ class StoreEnvironment:
         self.engine: Engine[Event] = Engine()
         self.days = [DemandTally() for _ in range(scenario.days)]
         self.skus = {product.sku: DemandTally() for product in scenario.products}
+        self.shortages: dict[str, list[datetime]] = {p.sku: [] for p in scenario.products}
         self.arrived = 0
         self.http_calls = 0
         self._handlers: dict[type, Callable] = {
@@ -91,7 +94,9 @@ class StoreEnvironment:
         self.engine.schedule(0.0, StartOfDay(0))
         self._schedule_next_arrival(after=0.0)
         events = self.engine.run(self._handle)
-        return SimulationOutcome(self.days, self.skus, self.arrived, events, self.http_calls)
+        return SimulationOutcome(
+            self.days, self.skus, self.shortages, self.arrived, events, self.http_calls
+        )
 
     def _handle(self, event: Event) -> None:
         self._handlers[type(event)](event)
@@ -129,8 +134,10 @@ class StoreEnvironment:
         for wish in customer.wish_list:
             offer = offers.get(wish.sku)
             missing = wish.quantity - min(wish.quantity, max(offer.available if offer else 0, 0))
-            self._today().units_not_found += missing
-            self.skus[wish.sku].units_not_found += missing
+            if missing:
+                self._today().units_not_on_shelf += missing
+                self.skus[wish.sku].units_not_on_shelf += missing
+                self.shortages[wish.sku].append(self._now())
         customer.basket = choose_basket(customer.wish_list, offers, customer.budget)
         if customer.basket:
             self.engine.schedule_in(customer.timing.pick, AddToCart(customer))
@@ -152,6 +159,8 @@ class StoreEnvironment:
         self._today().add_order(order)
         for line in order.lines:
             self.skus[line.sku].add_line(line.requested, line.fulfilled, line.unit_price)
+            if line.lost:
+                self.shortages[line.sku].append(self._now())
         self.engine.schedule_in(customer.timing.exit, Leave(customer))
 
     def _leave(self, _event: Leave) -> None:

@@ -28,9 +28,10 @@ class InconsistentRun(Exception):
         self.result = result
 
 
-def new_store_id(scenario_name: str) -> str:
-    """A fresh store id per run, e.g. ``run-default-1a2b3c4d`` (not from the seeded streams:
-    it names the run and never influences it)."""
+def new_run_key(scenario_name: str) -> str:
+    """A fresh key per run, e.g. ``run-default-1a2b3c4d``: it names the run, its report folder
+    and its stores (``<key>-r1``, ...). Not drawn from the seeded streams: it never
+    influences the run."""
     return f"run-{scenario_name}-{uuid.uuid4().hex[:8]}"
 
 
@@ -60,13 +61,14 @@ def run_scenario(
     inventory: InventoryPort,
     store_id: str | None = None,
     progress: Progress | None = None,
+    replication: int = 1,
 ) -> RunResult:
     """Run ``scenario`` in a store of its own; raise `InconsistentRun` if the books differ.
 
     ``customers_per_second`` in the result's performance measures the simulation itself
     (seeding the store and fetching the records afterwards are not counted).
     """
-    store_id = store_id or new_store_id(scenario.name)
+    store_id = store_id or new_run_key(scenario.name)
     open_store(scenario, store_id, store, inventory)
     started = time.perf_counter()
     outcome = StoreEnvironment(scenario, store_id, store, inventory, progress).run()
@@ -78,6 +80,7 @@ def run_scenario(
         reconciliation=store.reconciliation(store_id),
     )
     result = build_result(scenario, store_id, outcome, records)
+    result.replication = replication
     result.performance = {
         "customers": outcome.customers,
         "events": outcome.events,
@@ -108,6 +111,7 @@ def build_result(
         skus=outcome.skus,
         daily=daily,
         records=records,
+        shortages=outcome.shortages,
     )
 
 
@@ -119,7 +123,11 @@ def check_consistency(outcome: SimulationOutcome, records: ServiceRecords) -> li
     figures = [
         ("orders", sum(d.orders for d in outcome.days), sum(d.orders for d in store)),
         ("units sold", sold, sum(d.units_sold for d in store)),
-        ("units lost", sum(d.units_lost for d in outcome.days), sum(d.units_lost for d in store)),
+        (
+            "units lost at checkout",
+            sum(d.units_lost_at_checkout for d in outcome.days),
+            sum(d.units_lost for d in store),
+        ),
         ("revenue", sum(d.revenue for d in outcome.days), sum(d.revenue for d in store)),
     ]
     for what, simulator, store_figure in figures:

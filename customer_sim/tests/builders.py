@@ -96,7 +96,8 @@ class HandBuiltRun:
 
 def hand_built_run(scenario: Scenario, days: list[list[Basket]], lookers: int = 2) -> HandBuiltRun:
     """A consistent account of ``days`` of orders (placed from 09:00, a minute apart), with
-    ``lookers`` more customers a day who found nothing and left (one unit not found each).
+    ``lookers`` more customers a day who found nothing and left (one unit of the first product
+    not on the shelf each, at 08:30).
 
     The ledger starts with each product's initial stock as an adjustment, books each fulfilled
     line as an issue, and the first product's first issue places a purchase order due a day
@@ -112,12 +113,15 @@ def hand_built_run(scenario: Scenario, days: list[list[Basket]], lookers: int = 
     purchase_orders: list[PurchaseOrderRecord] = []
     tallies = [DemandTally() for _ in days]
     skus = {sku: DemandTally() for sku in prices}
+    shortages: dict[str, list] = {sku: [] for sku in prices}
     sales = []
     for day, baskets in enumerate(days):
         tally = tallies[day]
         tally.arrivals = len(baskets) + lookers
-        tally.units_not_found = lookers
-        skus[first_sku].units_not_found += lookers
+        tally.units_not_on_shelf = lookers
+        skus[first_sku].units_not_on_shelf += lookers
+        if lookers:
+            shortages[first_sku].append(scenario.start + timedelta(days=day, hours=8, minutes=30))
         for number, basket in enumerate(baskets):
             at = scenario.start + timedelta(days=day, hours=9, minutes=number)
             lines = [
@@ -127,6 +131,8 @@ def hand_built_run(scenario: Scenario, days: list[list[Basket]], lookers: int = 
             tally.add_order(PlacedOrder(f"order-{day}-{number}", lines, total))
             for line in lines:
                 skus[line.sku].add_line(line.requested, line.fulfilled, line.unit_price)
+                if line.lost:
+                    shortages[line.sku].append(at)
                 if line.fulfilled:
                     on_hand[line.sku] -= line.fulfilled
                     ledger.append(
@@ -138,7 +144,13 @@ def hand_built_run(scenario: Scenario, days: list[list[Basket]], lookers: int = 
         if baskets:
             date = (scenario.start + timedelta(days=day)).date()
             sales.append(
-                DailySales(date, tally.orders, tally.units_sold, tally.units_lost, tally.revenue)
+                DailySales(
+                    date,
+                    tally.orders,
+                    tally.units_sold,
+                    tally.units_lost_at_checkout,
+                    tally.revenue,
+                )
             )
     issued: dict[str, int] = defaultdict(int)
     for entry in ledger:
@@ -151,6 +163,7 @@ def hand_built_run(scenario: Scenario, days: list[list[Basket]], lookers: int = 
     outcome = SimulationOutcome(
         days=tallies,
         skus=skus,
+        shortages=shortages,
         customers=sum(tally.arrivals for tally in tallies),
         events=0,
         http_calls=0,

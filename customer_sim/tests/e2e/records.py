@@ -35,27 +35,29 @@ def when(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def assert_matches_the_services(services, summary: dict[str, Any]) -> None:
-    """Sold units = the store's sales = the inventory's issues, per SKU and in total."""
+def assert_matches_the_services(services, replication: dict[str, Any]) -> None:
+    """One replication's figures (an entry of summary.json's ``per_replication``): sold units
+    = the store's sales = the inventory's issues, per SKU and in total."""
     store, inventory = services
-    store_id, kpis = summary["store_id"], summary["kpis"]
+    store_id, kpis = replication["store_id"], replication["kpis"]
     daily = get(store.url, f"/stores/{store_id}/sales/daily")
     assert sum(day["units_sold"] for day in daily) == kpis["units_sold"]
-    assert sum(day["units_lost"] for day in daily) == kpis["units_lost"]
+    assert sum(day["units_lost"] for day in daily) == kpis["units_lost_at_checkout"]
     assert sum(day["orders"] for day in daily) == kpis["orders"]
     assert round(sum(day["revenue"] for day in daily), 2) == kpis["revenue"]
 
     reconciliation = get(store.url, f"/stores/{store_id}/reconciliation")
     assert reconciliation["balanced"] is True
+    assert replication["checks"]["reconciliation_balanced"] is True
 
     totals = {
         row["sku"]: row for row in get(inventory.url, f"/locations/{store_id}/movements/totals")
     }
     items = {row["sku"]: row for row in get(inventory.url, f"/locations/{store_id}/items")["data"]}
-    for sku in summary["skus"]:
-        issued = totals[sku["sku"]]["issued"] if sku["sku"] in totals else 0
-        assert sku["units_sold"] == issued, sku["sku"]
-        assert sku["final_on_hand"] == items[sku["sku"]]["on_hand"], sku["sku"]
+    for sku, figures in replication["skus"].items():
+        issued = totals[sku]["issued"] if sku in totals else 0
+        assert figures["units_sold"] == issued, sku
+        assert figures["final_on_hand"] == items[sku]["on_hand"], sku
     assert sum(row["issued"] for row in totals.values()) == kpis["units_sold"]
 
     orders = get(inventory.url, f"/locations/{store_id}/purchase-orders", limit=1)

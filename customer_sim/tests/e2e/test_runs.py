@@ -15,6 +15,7 @@ import pytest
 
 from customer_sim.cli import main
 from customer_sim.infrastructure.run_database import RunDatabase
+from customer_sim.simulation.kpis import Scope
 from customer_sim.tests.builders import scenario_data, scenario_yaml
 from customer_sim.tests.e2e.records import assert_matches_the_services, get
 from testkit.processes import ROOT, free_port
@@ -48,6 +49,15 @@ def summary_of(out: Path) -> dict[str, Any]:
     return json.loads((out / "summary.json").read_text())
 
 
+def replications_of(out: Path) -> list[dict[str, Any]]:
+    return summary_of(out)["per_replication"]
+
+
+def comparable(replication: dict[str, Any]) -> tuple:
+    """What must not depend on anything but the scenario and seed (not the store id)."""
+    return replication["seed"], replication["kpis"], replication["skus"]
+
+
 def test_single_sku_through_the_module_entry_point(services, sim_database_url, tmp_path):
     store, inventory = services
     out = tmp_path / "single"
@@ -59,17 +69,20 @@ def test_single_sku_through_the_module_entry_point(services, sim_database_url, t
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
-    summary = summary_of(out)
-    assert summary["kpis"]["arrivals"] > 0 and summary["kpis"]["units_sold"] > 0
-    assert summary["kpis"]["units_sold"] == summary["kpis"]["buyers"]  # one unit each
-    assert_matches_the_services(services, summary)
-    assert "units sold" in completed.stdout
+    [replication] = replications_of(out)
+    kpis = replication["kpis"]
+    assert kpis["arrivals"] > 0 and kpis["units_sold"] > 0
+    assert kpis["units_sold"] == kpis["buyers"]  # one unit each
+    assert_matches_the_services(services, replication)
+    assert "units sold" in completed.stdout and "fill rate (sold / wanted)" in completed.stdout
 
     database = RunDatabase(sim_database_url)
     try:
-        record = database.get_run(summary["store_id"])
+        record = database.get_run(replication["store_id"])
         assert record is not None and record.status == "succeeded"
-        assert record.summary["kpis"] == summary["kpis"]
+        assert record.key == summary_of(out)["run_key"]
+        [stored] = database.replicated_run(record).replications
+        assert stored.run.as_dict(Scope.RUN) == kpis
         assert len(database.daily_rows(record.id)) == 1
     finally:
         database.close()
@@ -80,13 +93,14 @@ def test_default_for_two_days_matches_the_services(services, sim_env):
     assert run(services, SCENARIOS / "default.yaml", out, "--days", "2") == 0
     summary = summary_of(out)
     assert summary["days"] == 2 and len(summary["skus"]) == 10
-    assert_matches_the_services(services, summary)
+    [replication] = summary["per_replication"]
+    assert_matches_the_services(services, replication)
     with (out / "daily.csv").open() as file:
         rows = list(csv.DictReader(file))
     assert [row["day"] for row in rows] == ["2026-03-02", "2026-03-03"]
-    assert sum(int(row["units_sold"]) for row in rows) == summary["kpis"]["units_sold"]
-    assert (out / "on_hand.png").stat().st_size > 0
-    assert (out / "daily_sales.png").stat().st_size > 0
+    assert sum(int(row["units_sold"]) for row in rows) == replication["kpis"]["units_sold"]
+    for name in ("on_hand.png", "daily_sales.png", "report.html"):
+        assert (out / name).stat().st_size > 0
 
 
 def test_same_seed_against_the_services_gives_identical_results(services, sim_env):
@@ -94,10 +108,9 @@ def test_same_seed_against_the_services_gives_identical_results(services, sim_en
     scenario = SCENARIOS / "default.yaml"
     assert run(services, scenario, first, "--days", "1", "--seed", "5") == 0
     assert run(services, scenario, second, "--days", "1", "--seed", "5") == 0
-    one, two = summary_of(first), summary_of(second)
+    [one], [two] = replications_of(first), replications_of(second)
     assert one["store_id"] != two["store_id"]  # each run opens its own store
-    assert one["kpis"] == two["kpis"]
-    assert one["skus"] == two["skus"]
+    assert comparable(one) == comparable(two)
     assert (first / "daily.csv").read_text() == (second / "daily.csv").read_text()
 
 
@@ -110,13 +123,14 @@ def test_compare_runs_each_scenario_in_its_own_store(services, sim_env, capsys):
          "--inventory-url", inventory.url, "--progress", "log"]
     )  # fmt: skip
     assert code == 0
-    rq, ss = summary_of(out / "compare-rq"), summary_of(out / "compare-ss")
+    [rq], [ss] = replications_of(out / "compare-rq"), replications_of(out / "compare-ss")
     assert rq["store_id"] != ss["store_id"] and rq["seed"] == ss["seed"]
     assert rq["kpis"]["arrivals"] == ss["kpis"]["arrivals"]  # the same customers
-    assert (out / "comparison.png").stat().st_size > 0
+    for name in ("comparison.png", "comparison.json", "report.html"):
+        assert (out / name).stat().st_size > 0
     assert "compare-rq" in capsys.readouterr().out
-    for summary in (rq, ss):
-        assert_matches_the_services(services, summary)
+    for replication in (rq, ss):
+        assert_matches_the_services(services, replication)
 
 
 def counts(services) -> tuple[int, int]:

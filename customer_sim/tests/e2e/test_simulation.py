@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from customer_sim.simulation.results import RunResult
-from customer_sim.simulation.runner import InconsistentRun, new_store_id, run_scenario
+from customer_sim.simulation.runner import InconsistentRun, new_run_key, run_scenario
 from customer_sim.tests.builders import BASE, make_scenario
 from customer_sim.tests.e2e.records import (
     assert_matches_the_services,
@@ -36,8 +36,8 @@ def simulate(clients, scenario, store_id: str | None = None, progress=None) -> R
 
 
 def comparable(result: RunResult):
-    summary = result.summary()
-    return summary["kpis"], summary["skus"], [row.as_dict() for row in result.daily]
+    kpis = result.replication_kpis()
+    return kpis.run, kpis.skus, kpis.days
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,9 @@ def test_the_simulators_counts_match_the_services_records(services, scarce, gene
     store, _ = services
     for result in (scarce, generous):
         assert result.totals.arrivals > 0 and result.totals.units_sold > 0
-        assert_matches_the_services(services, result.summary())  # sales = issues, per SKU
+        assert_matches_the_services(
+            services, result.replication_kpis().summary()
+        )  # sales = issues, per SKU
         daily = get(store.url, f"/stores/{result.store_id}/sales/daily")
         assert {day["day"]: (day["orders"], day["units_sold"]) for day in daily} == {
             row.day: (row.tally.orders, row.tally.units_sold)
@@ -132,7 +134,7 @@ def test_the_inventory_clock_is_advanced_at_every_midnight(services, clients):
     # customers only between 00:00 and 01:00, when the store is closed: nobody comes
     closed = {"model": "daily-profile", "hourly_rates": [5] + [0] * 23}
     scenario = make_scenario(days=3, arrivals=closed, products=products)
-    store_id = new_store_id(scenario.name)
+    store_id = new_run_key(scenario.name)
     watch = PurchaseOrderWatch(inventory.url, store_id)
 
     result = simulate(clients, scenario, store_id, progress=watch)
@@ -159,9 +161,9 @@ def test_customers_who_find_nothing_leave_without_a_cart(services, clients):
     assert get(store.url, f"/stores/{result.store_id}/orders")["total"] == 0
     assert get(store.url, f"/stores/{result.store_id}/sales/daily") == []
     assert get(inventory.url, f"/locations/{result.store_id}/movements", kind="issue")["total"] == 0
-    assert result.totals.units_demanded == 0 and result.totals.orders == 0
-    assert result.totals.units_not_found > 0
-    assert result.totals.fill_rate is None and result.totals.shelf_fill_rate == 0
+    assert result.totals.units_in_carts == 0 and result.totals.orders == 0
+    assert result.totals.units_not_on_shelf > 0
+    assert result.totals.checkout_fill_rate is None and result.totals.fill_rate == 0
 
 
 def test_interleaved_visits_lose_units_at_checkout(services, clients):
@@ -179,25 +181,31 @@ def test_interleaved_visits_lose_units_at_checkout(services, clients):
     result = simulate(clients, crowd)
     # many customers see the 3 units before the first one pays for them
     assert result.totals.units_sold == 3
-    assert result.totals.units_lost > 0
-    assert result.totals.units_demanded == 3 + result.totals.units_lost
+    assert result.totals.units_lost_at_checkout > 0
+    assert result.totals.units_in_carts == 3 + result.totals.units_lost_at_checkout
     orders = every_page(store.url, f"/stores/{result.store_id}/orders")
-    assert sum(order["units_lost"] for order in orders) == result.totals.units_lost
-    assert_matches_the_services(services, result.summary())
+    assert sum(order["units_lost"] for order in orders) == result.totals.units_lost_at_checkout
+    # everyone wanted one unit: each loss, on the shelf or at checkout, is one shortage, timed
+    shortages = result.shortages["last-few"]
+    assert len(shortages) == result.totals.units_lost > result.totals.units_lost_at_checkout
+    assert shortages == sorted(shortages)
+    assert all(crowd.start + timedelta(hours=8) < at < crowd.start + timedelta(hours=10)
+               for at in shortages)  # fmt: skip
+    assert_matches_the_services(services, result.replication_kpis().summary())
 
 
 def test_policies_compared_under_one_seed_meet_the_same_customers(generous, scarce):
     assert [row.tally.arrivals for row in generous.daily] == [
         row.tally.arrivals for row in scarce.daily
     ]
-    assert generous.totals.units_not_found == 0 and scarce.totals.units_not_found > 0
+    assert generous.totals.units_not_on_shelf == 0 and scarce.totals.units_not_on_shelf > 0
     assert generous.totals.units_sold > scarce.totals.units_sold
 
 
 def test_a_run_whose_records_do_not_reconcile_fails_loudly(services, clients):
     _, inventory = services
     scenario = make_scenario(days=1, arrivals=QUIET)
-    store_id = new_store_id(scenario.name)
+    store_id = new_run_key(scenario.name)
     # the day before, someone else took 2 units of milk at the run's inventory location
     before = scenario.start - timedelta(days=1)
     clients[1].put_item(store_id, "milk", 5, {"type": "none"}, lead_time_minutes=0, at=before)

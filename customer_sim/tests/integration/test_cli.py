@@ -11,7 +11,9 @@ import pytest
 
 from customer_sim.cli import main
 from customer_sim.infrastructure.run_database import RunDatabase
-from customer_sim.tests.builders import scenario_data, scenario_yaml
+from customer_sim.simulation.recording import RunPlan
+from customer_sim.simulation.runner import build_result
+from customer_sim.tests.builders import hand_built_run, make_scenario, scenario_data, scenario_yaml
 from testkit.processes import free_port
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -126,15 +128,48 @@ def test_validate(tmp_path, capsys):
 
 
 def test_list_and_show_read_the_run_database(tmp_path, capsys):
-    database = RunDatabase(f"sqlite:///{tmp_path}/sim.db")
-    run_id = database.start_run("default", "default.yaml", 42, 14, "run-default-abc")
-    database.finish_run(run_id, "failed", error="store unreachable at http://x")
-    database.close()
+    runs = RunDatabase(f"sqlite:///{tmp_path}/sim.db")
+    scenario = make_scenario(days=2)
+    failed = RunPlan(scenario, "default.yaml", "run-default-abc", 1, tmp_path / "abc")
+    runs.finish_run(runs.start_run(failed), "failed", "store unreachable at http://x")
+    plan = RunPlan(scenario, "test.yaml", "run-test-def", 2, tmp_path / "def")
+    run_id = runs.start_run(plan)
+    results = []
+    for number in (1, 2):
+        replica, store_id = plan.replication(number)
+        built = hand_built_run(replica, [[{"milk": (2, 2)}], [{"jam": (1, 1)}]])
+        result = build_result(built.scenario, store_id, built.outcome, built.records)
+        result.replication = number
+        results.append(result)
+        runs.record_replication(run_id, result, None)
+    runs.finish_run(run_id, "succeeded")
+    runs.close()
 
     assert main(["list"]) == 0
     listed = capsys.readouterr().out
     assert "run-default-abc" in listed and "failed" in listed
+    fill = results[0].kpis().fill_rate
+    assert f"{100 * fill:.1f}%" in listed.splitlines()[2]  # the newest run first
     assert main(["show", "run-default-abc"]) == 0
     assert "error: store unreachable at http://x" in capsys.readouterr().out
+
+    assert main(["show", "run-test-def-r2"]) == 0  # a replication's store finds its run
+    shown = capsys.readouterr().out
+    assert f"run {run_id} (run-test-def): succeeded" in shown
+    assert "2 replications (seeds 11, " in shown
+    assert f"{100 * fill:.1f} ± 0.0%" in shown  # percentages, as run prints them
+    assert "day (mean of 2)" in shown and "0.6667" not in shown
+    assert f"report: {tmp_path / 'def'}/ is gone" in shown  # nothing was written there
+
     assert main(["show", "77"]) == 2
     assert "no run '77'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "option", [["--replications", "0"], ["--replications", "x"], ["--parallel", "33"]]
+)
+def test_bad_replication_options_exit_2(option, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["run", "x.yaml", *option])
+    assert raised.value.code == 2
+    assert "argument --" in capsys.readouterr().err

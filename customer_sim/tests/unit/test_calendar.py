@@ -46,3 +46,26 @@ def test_calendar_converts_minutes_to_times_and_days():
     assert calendar.end == datetime(2026, 3, 5, tzinfo=timezone.utc)
     assert [calendar.day_of(t) for t in (0, DAY - 0.001, DAY, 3 * DAY + 5)] == [0, 0, 1, 2]
     assert calendar.date_of_day(2) == "2026-03-04"
+
+
+def test_open_minutes_between_two_times():
+    assert HOURS.open_minutes_between(0, DAY) == 12 * 60
+    assert HOURS.open_minutes_between(0, 3 * DAY) == 36 * 60
+    assert HOURS.open_minutes_between(9 * 60, 10 * 60) == 60
+    assert HOURS.open_minutes_between(19 * 60, DAY + 9 * 60) == 2 * 60  # over a night
+    assert HOURS.open_minutes_between(21 * 60, DAY + 7 * 60) == 0
+    assert ROUND_THE_CLOCK.open_minutes_between(100, 250) == 150
+
+
+def test_closed_periods_for_shading_plots():
+    assert HOURS.closed_periods(2 * DAY) == [
+        (0, 8 * 60),
+        (20 * 60, DAY + 8 * 60),  # one night, not two pieces
+        (DAY + 20 * 60, 2 * DAY),
+    ]
+    assert HOURS.closed_periods(DAY + 600) == [(0, 480), (1200, DAY + 480)]
+    assert ROUND_THE_CLOCK.closed_periods(5 * DAY) == []
+    assert OpeningHours(0, 22 * 60).closed_periods(2 * DAY) == [
+        (22 * 60, DAY),
+        (DAY + 22 * 60, 2 * DAY),
+    ]

@@ -48,7 +48,7 @@ def test_the_stores_orders_lost_units_and_revenue_differing(run):
     ]  # fmt: skip
     assert with_records(run, daily_sales=daily) == [
         "orders: the simulator counted 4, the store 5",
-        "units lost: the simulator counted 2, the store 3",
+        "units lost at checkout: the simulator counted 2, the store 3",
         "revenue: the simulator counted 22.6, the store 22.61",
     ]
 

@@ -1,4 +1,5 @@
 import copy
+from decimal import Decimal
 from random import Random
 
 import pytest
@@ -48,6 +49,35 @@ def test_defaults_and_round_the_clock():
     assert scenario.hours.round_the_clock
     assert scenario.customers.budget is None
     assert scenario.customers.wish_list.quantity.sample_int(Random(0)) == 1  # constant 1
+
+
+def test_costs_default_to_the_documented_values():
+    scenario = parse_scenario(scenario_yaml(scenario_data()))
+    assert scenario.costs.holding_cost_rate == 0.25 and scenario.costs.order_cost == 10
+    milk = scenario.products[0]
+    assert milk.unit_cost is None and milk.cost == milk.price == milk.penalty
+    priced = with_product(0, unit_cost=0.8, lost_sale_penalty=2.5)
+    priced["costs"] = {"holding_cost_rate": 0.3, "order_cost": 12.5}
+    scenario = parse_scenario(scenario_yaml(priced))
+    assert (scenario.products[0].cost, scenario.products[0].penalty) == (
+        Decimal("0.8"),
+        Decimal("2.5"),
+    )
+    assert scenario.costs.order_cost == Decimal("12.5")
+    assert scenario.with_overrides(days=3).costs == scenario.costs
+
+
+def test_each_policy_names_the_levels_plots_draw():
+    rq, ss, none = parse_scenario(scenario_yaml(scenario_data())).products
+    assert rq.policy.reference_levels() == [("r", 10), ("r + Q", 30)]
+    assert ss.policy.reference_levels() == [("s", 5), ("S", 20)]
+    assert none.policy.reference_levels() == []
+    periodic = with_product(
+        2, policy={"type": "RS", "review_period_minutes": 1440, "order_up_to": 40}
+    )
+    assert parse_scenario(scenario_yaml(periodic)).products[2].policy.reference_levels() == [
+        ("S", 40)
+    ]
 
 
 def test_overrides_are_validated_too():
@@ -130,6 +160,13 @@ def test_overrides_are_validated_too():
             scenario_data(customers={**BASE["customers"], "budget": 30}),
             "customers.budget: must be a mapping with a 'dist' key",
         ),
+        (with_product(0, unit_cost=-1), "products[0].unit_cost: Input should be greater than"),
+        (with_product(0, lost_sale_penalty=0.001), "products[0].lost_sale_penalty: Decimal"),
+        (
+            scenario_data(costs={"holding_cost_rate": -0.1}),
+            "costs.holding_cost_rate: Input should be greater than or equal to 0",
+        ),
+        (scenario_data(costs={"order_cost": 5, "per_order": 1}), "costs.per_order: unknown key"),
     ],
 )
 def test_each_problem_names_its_field(data, expected):

@@ -1,0 +1,35 @@
+"""The store and inventory services over HTTP, as the recording use case connects to them:
+a fresh pair of clients per replication, so that replications running side by side in
+threads each keep their own connections."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from customer_sim.infrastructure.inventory_client import InventoryClient
+from customer_sim.infrastructure.store_client import StoreClient
+
+
+class HttpServices:
+    def __init__(
+        self, store_url: str, inventory_url: str, timeout_seconds: float, retries: int
+    ) -> None:
+        self.store_url = store_url
+        self.inventory_url = inventory_url
+        self.options = {"timeout_seconds": timeout_seconds, "retries": retries}
+
+    @contextmanager
+    def connect(self) -> Iterator[tuple[StoreClient, InventoryClient]]:
+        """Clients to both services, after checking that both answer (bounded retries;
+        `ServiceUnreachable` otherwise)."""
+        with StoreClient(self.store_url, **self.options) as store:
+            with InventoryClient(self.inventory_url, **self.options) as inventory:
+                store.health()
+                inventory.health()
+                yield store, inventory
+
+    def check(self) -> None:
+        """Fail early, before anything is recorded, when a service does not answer."""
+        with self.connect():
+            pass
