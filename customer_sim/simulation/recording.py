@@ -96,10 +96,16 @@ def run_replications(
     cancel = threading.Event()
 
     def one(number: int) -> RunResult:
+        if cancel.is_set():  # another one failed: do not even open a store
+            raise Cancelled()
         scenario, store_id = plan.replication(number)
         watch = _Cancellable(progress.replication(number), cancel)
-        with services.connect() as (store, inventory):
-            return run_scenario(scenario, store, inventory, store_id, watch, number)
+        try:
+            with services.connect() as (store, inventory):
+                return run_scenario(scenario, store, inventory, store_id, watch, number)
+        except BaseException:
+            cancel.set()  # before this thread picks up the next replication
+            raise
 
     numbers = range(1, plan.replications + 1)
     if parallel <= 1:
@@ -116,7 +122,6 @@ def run_replications(
             for future in as_completed(futures):
                 error = future.exception()
                 if error is not None:
-                    cancel.set()
                     for waiting in futures:
                         waiting.cancel()
                     yield futures[future], None, error

@@ -21,6 +21,12 @@ def post(base: str, path: str, body: dict[str, Any]) -> Any:
     return response.json()
 
 
+def put(base: str, path: str, body: dict[str, Any]) -> Any:
+    response = httpx.put(f"{base}{path}", json=body, timeout=10)
+    response.raise_for_status()
+    return response.json()
+
+
 def every_page(base: str, path: str, **params: Any) -> list[dict[str, Any]]:
     """All items of a paginated list, page by page."""
     items: list[dict[str, Any]] = []
