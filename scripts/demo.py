@@ -3,7 +3,8 @@
 Starts inventory_service and store_service with uvicorn on free local ports (their default
 SQLite files under ./data), runs ``customer_sim run customer_sim/scenarios/default.yaml``
 against them, and stops them again, also on Ctrl-C or failure. Service logs go to
-``out/demo/*.log``; the report (summary.json, daily.csv, plots) to ``out/demo``.
+``out/demo/*.log``; the report (report.html, summary.json, daily.csv, plots) to ``out/demo``.
+Extra arguments go to ``customer_sim run`` (``make demo ARGS="--replications 5 --parallel 2"``).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def main(argv: list[str]) -> int:
         return 1
     finally:
         inventory.stop()
-    print(f"demo finished in {time.monotonic() - began:.1f}s; report in {out.relative_to(ROOT)}/")
+    report = (out / "report.html").relative_to(ROOT)
+    print(f"demo finished in {time.monotonic() - began:.1f}s; open {report} in a browser")
     return result.returncode
 
 

@@ -5,8 +5,8 @@ display, no global pyplot state), with dates on every time axis and the KPI set'
   (r, S, r + Q), orders placed and received, closed hours shaded (one replication).
 - ``daily_sales.png``: units sold and lost (both ways) per day, and the lost units and fill
   rate on their own scale so that small losses stay visible (the mean over replications).
-- ``comparison.png``: per SKU, each scenario's fill rate, average on hand and total cost with
-  their confidence intervals, and the store's costs split by kind.
+- ``comparison.png``: per SKU and for the store, each scenario's fill rate, average on hand
+  and total cost, and each one's paired difference to the first, with confidence intervals.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from customer_sim.simulation.confidence import Difference, Estimate
 from customer_sim.simulation.kpis import KPI_BY_KEY, inventory_position_steps
 from customer_sim.simulation.replications import Comparison, ReplicatedRun
 from customer_sim.simulation.results import RunResult
@@ -38,7 +39,6 @@ ON_HAND, POSITION, LEVEL, PLACED, RECEIVED = (
 CLOSED = "#e8e8e8"
 LEVEL_STYLES = {"r": "--", "s": "--", "S": ":", "r + Q": ":"}
 SKU_PANELS = ["fill_rate", "average_on_hand", "total_cost"]
-COST_PARTS = ["holding_cost", "ordering_cost", "lost_sales_cost"]
 
 
 def save(figure: Figure, path: Path) -> None:
@@ -233,68 +233,92 @@ def plot_daily_sales(run: ReplicatedRun, path: Path) -> None:
     save(figure, path)
 
 
-def _interval(estimate: object) -> tuple[float, float]:
-    mean = getattr(estimate, "mean", None)
-    half_width = getattr(estimate, "half_width", None)
-    return (math.nan if mean is None else mean), (0.0 if half_width is None else half_width)
+def _interval(estimate: Estimate | Difference | None) -> tuple[float, float]:
+    """(mean, half-width) to plot: NaN leaves a gap, no interval draws no bar."""
+    if estimate is None or estimate.mean is None:
+        return math.nan, 0.0
+    return estimate.mean, estimate.half_width or 0.0
+
+
+def _points(
+    axes: Axes,
+    values: Sequence[Estimate | Difference | None],
+    offset: float,
+    scale: float,
+    colour: str,
+    label: str,
+) -> None:
+    """Points with their confidence intervals; a significant difference is drawn filled,
+    any other difference hollow."""
+    centres = [index + offset for index in range(len(values))]
+    differences = any(isinstance(value, Difference) for value in values)
+    for filled in (True, False) if differences else (True,):
+        chosen = [
+            (x, value)
+            for x, value in zip(centres, values)
+            if not isinstance(value, Difference) or value.significant is filled
+        ]
+        if not chosen:
+            continue
+        points = [_interval(value) for _, value in chosen]
+        axes.errorbar(
+            [x for x, _ in chosen],
+            [scale * mean for mean, _ in points],
+            yerr=[scale * half for _, half in points],
+            fmt="o",
+            capsize=3,
+            markersize=5,
+            color=colour,
+            markerfacecolor=colour if filled else "white",
+            label=label,
+        )
+        label = None  # one legend entry per scenario
 
 
 def plot_comparison(comparison: Comparison, path: Path) -> None:
-    """Per SKU, each scenario's fill rate, average on hand and total cost as a point with
-    its confidence interval (axes fit the data: a 0-100 axis would flatten real gaps), and
-    the store's costs by kind."""
+    """Per SKU, the fill rate, average on hand and total cost of each scenario (top) and
+    each one's paired difference to the first (bottom), all with their confidence
+    intervals. The differences are what a paired comparison judges: they can be clearly
+    non-zero while the scenarios' own intervals overlap, because both meet the same
+    customers. Axes fit the data (a 0-100 axis would flatten real gaps)."""
     names, runs = comparison.names, comparison.runs
-    skus = [sku.sku for sku in comparison.baseline.info.skus]
+    baseline = comparison.baseline
+    skus = [sku.sku for sku in baseline.info.skus]
+    others = runs[1:]
     estimates = [run.sku_estimates() for run in runs]
-    figure = Figure(figsize=(max(10.0, 1.1 * len(skus) + 4), 8), layout="constrained")
-    panels = figure.subplots(2, 2).flatten()
-    offsets = [(i - (len(runs) - 1) / 2) * 0.18 for i in range(len(runs))]
-    for axes, key in zip(panels, SKU_PANELS):
+    store = [run.estimates() for run in runs]
+    differences = [{sku: comparison.sku_differences(run, sku) for sku in skus} for run in others]
+    store_differences = [comparison.differences(run) for run in others]
+    width = min(24.0, max(12.0, 0.9 * (len(skus) + 1) * len(SKU_PANELS)))
+    figure = Figure(figsize=(width, 8), layout="constrained")
+    panels = figure.subplots(2, len(SKU_PANELS), squeeze=False)
+    offsets = [(i - (len(runs) - 1) / 2) * 0.2 for i in range(len(runs))]
+    for column, key in enumerate(SKU_PANELS):
         scale = 100 if key == "fill_rate" else 1
-        for number, (name, sku_estimates) in enumerate(zip(names, estimates)):
-            points = [_interval(sku_estimates.get(sku, {}).get(key)) for sku in skus]
-            axes.errorbar(
-                [i + offsets[number] for i in range(len(skus))],
-                [scale * mean for mean, _ in points],
-                yerr=[scale * half for _, half in points],
-                fmt="o",
-                capsize=3,
-                markersize=4,
-                color=f"C{number}",
-                label=name,
-            )
         unit = " (%)" if scale == 100 else ""
-        axes.set_title(KPI_BY_KEY[key].label + unit, fontsize=10)
-        axes.set_xticks(range(len(skus)), skus, rotation=35, ha="right", fontsize=8)
-        axes.grid(alpha=0.3)
-    panels[0].legend(fontsize=8)
-    costs = panels[3]
-    bottoms = [0.0] * len(runs)
-    for part, colour in zip(COST_PARTS, ("tab:blue", "tab:orange", "tab:red")):
-        values = [_interval(run.estimates()[part])[0] for run in runs]
-        costs.bar(
-            range(len(runs)),
-            values,
-            0.6,
-            bottom=bottoms,
-            color=colour,
-            label=KPI_BY_KEY[part].label,
-        )
-        bottoms = [b + v for b, v in zip(bottoms, values)]
-    totals = [_interval(run.estimates()["total_cost"]) for run in runs]
-    costs.errorbar(
-        range(len(runs)),
-        [m for m, _ in totals],
-        yerr=[h for _, h in totals],
-        fmt="none",
-        ecolor="black",
-        capsize=4,
-    )
-    costs.set_xticks(range(len(runs)), names, fontsize=8)
-    costs.set_title("costs of the store (total with its interval)", fontsize=10)
-    costs.legend(fontsize=8)
-    costs.grid(axis="y", alpha=0.3)
-    n = comparison.baseline.n
-    what = f"mean ± 95% CI over {n} replications" if n > 1 else "one replication"
-    figure.suptitle(f"Scenario comparison per SKU: {what}, same seeds (same customers)")
+        at_store = key in store[0]  # average on hand has no store-wide figure
+        categories = [*skus, "the store"] if at_store else skus
+        levels, changes = panels[0][column], panels[1][column]
+        for number, name in enumerate(names):
+            values = [estimates[number].get(sku, {}).get(key) for sku in skus]
+            values += [store[number][key]] if at_store else []
+            _points(levels, values, offsets[number], scale, f"C{number}", name)
+        for number, name in enumerate(names[1:], start=1):
+            values = [differences[number - 1][sku][key] for sku in skus]
+            values += [store_differences[number - 1][key]] if at_store else []
+            label = f"{name} - {names[0]}"
+            _points(changes, values, offsets[number], scale, f"C{number}", label)
+        changes.axhline(0, color="black", linewidth=0.8)
+        levels.set_title(KPI_BY_KEY[key].label + unit, fontsize=10)
+        changes.set_title(f"difference{' (pp)' if scale == 100 else ''}, paired", fontsize=10)
+        for axes in (levels, changes):
+            axes.set_xticks(range(len(categories)), categories, rotation=35, ha="right",
+                            fontsize=8)  # fmt: skip
+            axes.grid(alpha=0.3)
+    panels[0][0].legend(fontsize=8)
+    if others:
+        panels[1][0].legend(fontsize=8, title="filled: significant", title_fontsize=8)
+    n = baseline.n
+    what = f"mean ± 95% CI over {n} replications" if n > 1 else "one replication, no intervals"
+    figure.suptitle(f"Scenario comparison: {what}; the same seeds, so the same customers")
     save(figure, path)
