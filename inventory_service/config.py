@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from servicekit.settings import CommonSettings, normalize_database_url
+from servicekit.settings import CommonSettings, DatabaseUrl
 
 
 class Settings(CommonSettings):
-    database_url: str = Field(
+    database_url: DatabaseUrl = Field(
         "sqlite:///data/inventory.db",
         validation_alias="INVENTORY_DATABASE_URL",
         description="SQLAlchemy URL: postgresql+psycopg://... or sqlite:///path",
     )
     db_pool_size: int = Field(10, ge=1, le=200, validation_alias="INVENTORY_DB_POOL_SIZE")
-
-    @field_validator("database_url")
-    @classmethod
-    def _psycopg3(cls, value: str) -> str:
-        return normalize_database_url(value)

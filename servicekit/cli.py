@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import uvicorn
+from pydantic import ValidationError
 
 from servicekit.database import is_sqlite
 from servicekit.logging import configure_logging
 from servicekit.migrations import upgrade
-from servicekit.settings import CommonSettings
+from servicekit.settings import CommonSettings, settings_problem
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +55,11 @@ def build_parser(service: ServiceCommands) -> argparse.ArgumentParser:
 
 def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
     args = build_parser(service).parse_args(argv)
-
-    settings = service.load_settings()
+    try:
+        settings = service.load_settings()
+    except ValidationError as error:
+        print(f"{service.name}: error: {settings_problem(error)}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level, settings.log_format)
     url = service.database_url(settings)
     if args.command == "migrate" or args.migrate or is_sqlite(url):

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import AfterValidator, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 
 def normalize_database_url(url: str) -> str:
@@ -14,6 +18,50 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(bare):
             return "postgresql+psycopg://" + url[len(bare) :]
     return url
+
+
+def check_database_url(url: str) -> str:
+    """A URL the engine can open: PostgreSQL through psycopg 3, or SQLite."""
+    url = normalize_database_url(url)
+    example = "postgresql+psycopg://user:password@host:5432/name or sqlite:///data/name.db"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError(f"is not a database URL such as {example}") from None
+    if parsed.drivername not in ("postgresql+psycopg", "sqlite", "sqlite+pysqlite"):
+        raise ValueError(f"names an unsupported database {parsed.drivername!r}: use {example}")
+    return url
+
+
+def check_http_url(url: str) -> str:
+    """The base URL of a service: http(s)://host[:port][/path], without a trailing slash."""
+    parts = urlsplit(url)
+    try:
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        valid = False
+    if not valid:
+        raise ValueError("is not an http:// or https:// URL such as http://127.0.0.1:8001")
+    return url.rstrip("/")
+
+
+#: Environment variables holding a database URL or a service's base URL.
+DatabaseUrl = Annotated[str, AfterValidator(check_database_url)]
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+
+
+def settings_problem(error: ValidationError) -> str:
+    """One line naming each bad variable, for a command line to print before it exits 2.
+
+    The value is shown with any password in it masked: it may be a database URL.
+    """
+    problems = []
+    for problem in error.errors():
+        variable = str(problem["loc"][0]).upper() if problem["loc"] else "settings"
+        message = problem["msg"].removeprefix("Value error, ")
+        shown = re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", str(problem.get("input")))
+        problems.append(f"{variable}={shown!r} {message}")
+    return "; ".join(problems)
 
 
 class CommonSettings(BaseSettings):

@@ -7,12 +7,13 @@ import json
 import logging
 
 import pytest
+from pydantic import ValidationError
 from sqlalchemy import exc
 
 from servicekit.http import excerpt
 from servicekit.logging import configure_logging
 from servicekit.migrations import wait_for_database
-from servicekit.settings import CommonSettings, normalize_database_url
+from servicekit.settings import CommonSettings, normalize_database_url, settings_problem
 
 
 @pytest.mark.parametrize(
@@ -115,3 +116,34 @@ def test_an_error_echoes_a_json_safe_bounded_excerpt_of_the_input(value, expecte
     shown = excerpt(value)
     assert shown == expected
     json.dumps(shown, allow_nan=False, ensure_ascii=False).encode("utf-8")
+
+
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        ("INVENTORY_URL", "localhost:8002", "is not an http:// or https:// URL"),
+        ("INVENTORY_URL", "http://h:port", "is not an http:// or https:// URL"),
+        ("STORE_DATABASE_URL", "foo://x", "unsupported database 'foo'"),
+        ("STORE_DATABASE_URL", "not a url", "is not a database URL"),
+        ("STORE_DATABASE_URL", "postgresql+psycopg2://u:secret@h/db", "'postgresql+psycopg2'"),
+    ],
+)
+def test_bad_urls_are_named_in_one_line_without_passwords(monkeypatch, variable, value, message):
+    from store_service.config import Settings
+
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValidationError) as raised:
+        Settings()
+    line = settings_problem(raised.value)
+    assert line.startswith(f"{variable}=") and message in line and "\n" not in line
+    assert "secret" not in line
+
+
+def test_good_urls_are_normalised(monkeypatch):
+    from store_service.config import Settings
+
+    monkeypatch.setenv("INVENTORY_URL", "https://inventory.example:8443/api/")
+    monkeypatch.setenv("STORE_DATABASE_URL", "postgres://u:p@h:5432/store")
+    settings = Settings()
+    assert settings.inventory_url == "https://inventory.example:8443/api"
+    assert settings.database_url == "postgresql+psycopg://u:p@h:5432/store"

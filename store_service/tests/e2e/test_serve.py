@@ -3,6 +3,9 @@ the SQLite default with an empty environment."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -10,7 +13,7 @@ import pytest
 
 from servicekit.migrations import alembic_config
 from store_service.tests.conftest import MIGRATIONS
-from testkit.processes import ServiceProcess
+from testkit.processes import ROOT, ServiceProcess
 
 
 @pytest.mark.slow
@@ -69,3 +72,17 @@ def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path):
     command.upgrade(config, "head")
     command.downgrade(config, "base")
     command.upgrade(config, "head")
+
+
+@pytest.mark.parametrize(
+    "variable, value", [("INVENTORY_URL", "localhost:18002"), ("STORE_DATABASE_URL", "foo://x")]
+)
+def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, variable, value):
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), variable: value}
+    done = subprocess.run(
+        [sys.executable, "-m", "store_service", "serve"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith(f"store_service: error: {variable}=")
