@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,11 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
         log.info("%s: database schema is up to date", service.name)
     if args.command == "migrate":
         return 0
+    # uvicorn drains open requests on SIGTERM/SIGINT, then raises the signal again so that the
+    # process ends "killed by it". A stop that was asked for and completed is a success (exit
+    # 0: what Kubernetes expects of a pod it stops); Ctrl-C is 130, without a traceback.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     uvicorn.run(
         f"{service.name}.api.app:create_app",
         factory=True,
