@@ -47,6 +47,7 @@ from customer_sim.simulation.recording import RunPlan, record_run
 from customer_sim.simulation.replications import Comparison, ReplicatedRun
 from customer_sim.simulation.runner import InconsistentRun, new_run_key
 from servicekit.logging import configure_logging
+from servicekit.settings import check_http_url, settings_problem
 
 log = logging.getLogger("customer_sim")
 
@@ -59,11 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
+        print(f"customer_sim: error: {settings_problem(error)}", file=sys.stderr)
         return EXIT_USAGE
     configure_logging(settings.log_level, settings.log_format)
-    if settings.log_level != "DEBUG":  # per-request and per-migration lines drown the progress
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    if settings.log_level != "DEBUG":  # per-migration lines drown the progress
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         return args.command(args, settings)
@@ -142,8 +142,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="replications run at once (default 1); the results do not depend on it",
     )
-    parser.add_argument("--store-url", help="store API (default: $STORE_URL)")
-    parser.add_argument("--inventory-url", help="inventory API (default: $INVENTORY_URL)")
+    parser.add_argument("--store-url", type=_http_url, help="store API (default: $STORE_URL)")
+    parser.add_argument(
+        "--inventory-url", type=_http_url, help="inventory API (default: $INVENTORY_URL)"
+    )
     parser.add_argument(
         "--progress",
         choices=["auto", "bar", "log"],
@@ -156,6 +158,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         default=24,
         help="simulated hours between progress log lines (default 24)",
     )
+
+
+def _http_url(text: str) -> str:
+    try:
+        return check_http_url(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"{text!r} {error}") from None
 
 
 def _bounded_int(low: int, high: int | None = None):

@@ -9,13 +9,13 @@ distribution needs no change here.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic import field_validator, model_validator
 
 from customer_sim.domain.calendar import ROUND_THE_CLOCK, OpeningHours, SimulationCalendar
@@ -23,6 +23,7 @@ from customer_sim.domain.distributions import Constant, DistributionField, Unifo
 from customer_sim.domain.product import ProductSpec
 from customer_sim.domain.tagged import field_error
 from customer_sim.domain.arrivals import ArrivalModelField
+from servicekit.simtime import END, SPAN, Instant
 
 _CLOCK_TIME = re.compile(r"^(?:([01]\d|2[0-3]):([0-5]\d)|(24):(00))$")
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$"
@@ -106,7 +107,7 @@ class Scenario(_Strict):
     name: str = Field(pattern=_NAME_PATTERN, description="Defaults to the file name.")
     description: str = ""
     seed: int = Field(ge=0, le=2**63 - 1)
-    start: AwareDatetime = Field(description="A midnight, with its zone: days start there.")
+    start: Instant = Field(description="A midnight, with its zone: days start there.")
     days: int = Field(ge=1, le=3660)
     opening_hours: OpeningHoursSpec | None = Field(None, description="Absent: round the clock.")
     arrivals: ArrivalModelField
@@ -122,6 +123,13 @@ class Scenario(_Strict):
                 f"must be a midnight (days and opening hours count from it), got {start.time()}"
             )
         return start
+
+    @model_validator(mode="after")
+    def _ends_within_the_span(self) -> Scenario:
+        # The services accept instants within servicekit.simtime's span only.
+        if self.start + timedelta(days=self.days) > END:
+            raise ValueError(f"start + days must end by 3000-01-01 (every part accepts {SPAN})")
+        return self
 
     @field_validator("products")
     @classmethod
@@ -174,6 +182,9 @@ def load_scenario(path: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ScenarioError(str(path), [f"cannot read the file: {error.strerror}"]) from error
+    except UnicodeDecodeError as error:
+        problem = f"not UTF-8 text (byte {error.start}): is it a scenario file?"
+        raise ScenarioError(str(path), [problem]) from error
     return parse_scenario(text, source=path.name, default_name=path.stem)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,23 @@ def test_an_unreachable_store_exits_3(services, sim_env, monkeypatch):
     nowhere = f"http://127.0.0.1:{free_port()}"
     scenario = SCENARIOS / "single-sku.yaml"
     assert run_with(nowhere, inventory.url, scenario, sim_env / "x", "--days", "1") == 3
+
+
+def test_an_interrupted_run_says_so_in_one_line_and_exits_130(services, sim_database_url, tmp_path):
+    store, inventory = services
+    env = {**os.environ, "SIM_DATABASE_URL": sim_database_url, "STORE_URL": store.url,
+           "INVENTORY_URL": inventory.url, "PYTHONPATH": str(ROOT)}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "customer_sim", "run", str(SCENARIOS / "default.yaml"),
+         "--out", str(tmp_path / "out"), "--progress", "log", "--log-every-hours", "1"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        while "simulated" not in (line := process.stderr.readline()):  # progress has begun
+            assert line, "the run ended before it was interrupted"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130, err
+    assert "interrupted" in err and "KeyboardInterrupt" not in err and "Traceback" not in err

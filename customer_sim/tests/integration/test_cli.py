@@ -2,6 +2,7 @@
 reading the run database. A small recording HTTP server stands in for a service where the
 test needs to prove that nothing was sent."""
 
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -173,3 +174,58 @@ def test_bad_replication_options_exit_2(option, capsys):
         main(["run", "x.yaml", *option])
     assert raised.value.code == 2
     assert "argument --" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [bytes(range(256)), b"\xff\xfe\x00s\x00e\x00e\x00d"])
+def test_a_file_that_is_not_text_is_a_one_line_error(tmp_path, capsys, content):
+    picture = tmp_path / "some.png"
+    picture.write_bytes(content)
+    assert main(["validate", str(picture)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"scenario error in {picture}") and "not UTF-8 text" in err
+    assert "Traceback" not in err and len(err.splitlines()) <= 2
+
+
+@pytest.mark.parametrize("option", ["--store-url", "--inventory-url"])
+@pytest.mark.parametrize("value", ["notaurl", "localhost:18001", "http://h:port"])
+def test_a_malformed_service_url_option_exits_2(option, value, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["run", str(SCENARIOS / "single-sku.yaml"), option, value])
+    assert raised.value.code == 2
+    assert f"argument {option}: '{value}' is not an http://" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("STORE_URL", "localhost:18001"),
+        ("INVENTORY_URL", "ftp://inventory"),
+        ("SIM_DATABASE_URL", "foo://x"),
+        ("SIM_HTTP_RETRIES", "many"),
+    ],
+)
+def test_a_malformed_setting_is_one_line_and_exits_2(monkeypatch, capsys, variable, value):
+    monkeypatch.setenv(variable, value)
+    assert main(["list"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"customer_sim: error: {variable}='{value}'") and "\n" not in err
+
+
+def test_a_bad_number_argument_names_the_problem_not_the_parser(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "x.yaml", "--days", "abc"])
+    err = capsys.readouterr().err
+    assert "argument --days: not a whole number: 'abc'" in err and "_" not in err.split(":")[-1]
+
+
+@pytest.mark.parametrize(
+    "start, days",
+    [("'1899-12-31T00:00:00Z'", 1), ("'2999-12-31T00:00:00Z'", 2)],
+)
+def test_a_scenario_outside_the_supported_span_exits_2(tmp_path, capsys, start, days):
+    text = (SCENARIOS / "single-sku.yaml").read_text()
+    text = re.sub(r"(?m)^start: .*$", f"start: {start}", text)
+    text = re.sub(r"(?m)^days: .*$", f"days: {days}", text)
+    (tmp_path / "edge.yaml").write_text(text)
+    assert main(["validate", str(tmp_path / "edge.yaml")]) == 2
+    assert "1900-01-01" in capsys.readouterr().err
