@@ -131,3 +131,22 @@ def test_the_text_of_a_run():
     text = describe_run(run)
     assert "1 replication (store run-test-1-r1)" in text
     assert "fill rate (sold / wanted)" in text and "milk" in text and "±" not in text
+
+
+def test_scenarios_with_other_products_compare_on_the_skus_they_share(tmp_path):
+    full = a_plan(tmp_path / "cmp", "full")
+    two_products = [product for product in make_scenario().products if product.sku != "jam"]
+    fewer = a_plan(tmp_path / "cmp", "fewer", products=[p.model_dump() for p in two_products])
+    runs = []
+    for plan in (full, fewer):
+        days = [[{sku: counts for sku, counts in basket.items() if sku != "jam"} for basket in day]
+                for day in BUSY]  # fmt: skip
+        run, results = replications(plan, [days, QUIET])
+        write_run_reports(plan, run, results)
+        runs.append(run)
+    write_comparison_reports(
+        Comparison(runs, ["full", "fewer"]), [full, fewer], tmp_path / "cmp", "c"
+    )
+    summary = json.loads((tmp_path / "cmp" / "comparison.json").read_text())
+    assert list(summary["differences"]["fewer"]["skus"]) == ["milk", "bread"]
+    assert (tmp_path / "cmp" / "comparison.png").read_bytes().startswith(PNG)
