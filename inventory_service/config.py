@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from servicekit.settings import CommonSettings, DatabaseUrl
+from servicekit.settings import ServiceSettings, DatabaseUrl
 
 
-class Settings(CommonSettings):
+class Settings(ServiceSettings):
     database_url: DatabaseUrl = Field(
         "sqlite:///data/inventory.db",
         validation_alias="INVENTORY_DATABASE_URL",

@@ -21,7 +21,7 @@ from servicekit.http import (
     install_database_error_handlers,
     install_request_error_handlers,
 )
-from servicekit.metrics import install_metrics
+from servicekit.metrics import count_statements, install_metrics
 from servicekit.unit_of_work import SqlUnitOfWork
 from servicekit.version import project_version
 
@@ -54,6 +54,7 @@ def service_app(
     install_database_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     install_metrics(app, registry)  # added last, so outermost: it counts the 413s too
+    count_statements(engine, registry)
     app.include_router(health_router(engine, extra_checks))
     for router in routers:
         app.include_router(router)

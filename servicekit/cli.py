@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from servicekit.database import is_sqlite
 from servicekit.logging import configure_logging
+from servicekit.metrics import share_metrics_between_workers
 from servicekit.migrations import upgrade
 from servicekit.settings import CommonSettings, settings_problem
 
@@ -47,6 +48,12 @@ def build_parser(service: ServiceCommands) -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=service.default_port)
     serve.add_argument("--reload", action="store_true", help="restart on code changes (dev)")
     serve.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: WEB_CONCURRENCY, else 1); not with --reload",
+    )
+    serve.add_argument(
         "--migrate",
         action="store_true",
         help="apply migrations before serving (always done on the SQLite default)",
@@ -73,12 +80,16 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
     # 0: what Kubernetes expects of a pod it stops); Ctrl-C is 130, without a traceback.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
+    workers = args.workers or getattr(settings, "web_concurrency", 1)
+    if workers > 1 and not args.reload:
+        share_metrics_between_workers()
     uvicorn.run(
         f"{service.name}.api.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         reload=args.reload,
+        workers=1 if args.reload else workers,
         reload_dirs=[str(Path(service.migrations_dir).parent)] if args.reload else None,
         log_config=None,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,

@@ -1,12 +1,19 @@
-"""Prometheus metrics: HTTP request counts and latency for every service, plus domain counters.
+"""Prometheus metrics: HTTP request counts and latency and database statements for every
+service, plus domain counters.
 
 Each app gets its own registry, so several apps can live in one process (tests do that)
-without clashing on metric names.
+without clashing on metric names. A service run with several uvicorn workers (processes) uses
+prometheus_client's multiprocess mode: each worker writes its values to files in
+``PROMETHEUS_MULTIPROC_DIR``, and ``/metrics``, whichever worker answers it, adds them all
+up, so a scrape sees the service, not one worker.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -16,7 +23,9 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
+from sqlalchemy import Engine, event
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 
@@ -65,6 +74,18 @@ class RequestMetrics:
             self.latency.labels(method, template).observe(time.perf_counter() - start)
 
 
+def count_statements(engine: Engine, registry: CollectorRegistry) -> None:
+    """Count the SQL statements the service sends (an executemany counts once): what a
+    request costs the database, per route, is this counter's growth over a run of it."""
+    statements = Counter(
+        "db_statements_total", "SQL statements sent to the database.", registry=registry
+    )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(*_args: Any) -> None:
+        statements.inc()
+
+
 def install_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
     """Add request metrics and the ``GET /metrics`` endpoint to an app."""
     app.add_middleware(RequestMetrics, registry=registry)
@@ -77,4 +98,21 @@ def install_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
         responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
     )
     def metrics(_request: Request) -> Response:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # several workers: all of them
+            registry_of_all = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry_of_all)
+            return Response(generate_latest(registry_of_all), media_type=CONTENT_TYPE_LATEST)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def share_metrics_between_workers() -> Path:
+    """Before uvicorn starts several workers: a directory for their metrics' files, empty (a
+    previous run's files would add to the counts), named in ``PROMETHEUS_MULTIPROC_DIR`` for
+    the workers to inherit. Set it to choose the directory; by default a fresh temporary one."""
+    chosen = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(chosen) if chosen else Path(tempfile.mkdtemp(prefix="metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory

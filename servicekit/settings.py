@@ -6,7 +6,7 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -82,3 +82,16 @@ class CommonSettings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+
+class ServiceSettings(CommonSettings):
+    """Variables every HTTP service reads (the simulator is not one)."""
+
+    web_concurrency: int = Field(
+        1,
+        ge=1,
+        le=64,
+        validation_alias="WEB_CONCURRENCY",
+        description="uvicorn worker processes (`serve --workers` overrides it): about one per "
+        "CPU core the service may use; each has its own database pool",
+    )

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from servicekit.settings import CommonSettings, DatabaseUrl, HttpUrl
+from servicekit.settings import ServiceSettings, DatabaseUrl, HttpUrl
 
 
-class Settings(CommonSettings):
+class Settings(ServiceSettings):
     database_url: DatabaseUrl = Field(
         "sqlite:///data/store.db",
         validation_alias="STORE_DATABASE_URL",

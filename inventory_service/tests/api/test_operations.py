@@ -50,6 +50,17 @@ def test_metrics_count_requests_and_domain_events(client, location):
     assert "http_request_duration_seconds_bucket" in text
 
 
+def test_metrics_count_the_sql_statements_sent(client, location):
+    client.put(f"/locations/{location}/items/tea", json={"on_hand": 9, "at": iso(at(0))})
+    body = {"reference": "s", "at": iso(at(1)), "lines": [{"sku": "tea", "quantity": 1}]}
+    before = metric(client, "db_statements_total")
+    assert client.post(f"/locations/{location}/issues", json=body).status_code == 201
+    first = metric(client, "db_statements_total") - before
+    assert client.post(f"/locations/{location}/issues", json=body).status_code == 200
+    repeat = metric(client, "db_statements_total") - before - first
+    assert 0 < repeat < first  # a repeat reads the first result and writes nothing
+
+
 def test_openapi_documents_every_endpoint_with_examples(client):
     spec = client.get("/openapi.json").json()
     expected = {

@@ -70,3 +70,22 @@ def test_migrations_go_up_and_down_on_sqlite(tmp_path: Path):
     command.upgrade(config, "head")
     command.downgrade(config, "base")
     command.upgrade(config, "head")
+
+
+@pytest.mark.slow
+def test_several_workers_share_the_sqlite_default_and_report_metrics_together(tmp_path: Path):
+    """WEB_CONCURRENCY=2: two processes serve (each writes its metrics to the shared
+    directory), writes from both land in the one SQLite file, and /metrics, whichever worker
+    answers, counts every request."""
+    metrics = tmp_path / "metrics"
+    env = {"WEB_CONCURRENCY": "2", "PROMETHEUS_MULTIPROC_DIR": str(metrics)}
+    with ServiceProcess("inventory_service", env, cwd=tmp_path, inherit_env=False) as process:
+        exercise(process.url)
+        for _ in range(20):  # a connection each: the two workers take turns accepting
+            assert httpx.get(f"{process.url}/healthz").status_code == 200
+        workers = {path.stem.rsplit("_", 1)[1] for path in metrics.glob("counter_*.db")}
+        assert len(workers) == 2
+        for _ in range(4):  # asked on new connections too: every answer adds up both
+            text = httpx.get(f"{process.url}/metrics").text
+            assert 'http_requests_total{method="GET",route="/healthz",status="200"} 20.0' in text
+            assert 'route="/locations/{location}/issues",status="201"} 1.0' in text
