@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
-from sqlalchemy import DateTime, Engine, NullPool, create_engine, event, exc, func, select, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    NullPool,
+    bindparam,
+    create_engine,
+    event,
+    exc,
+    func,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session
@@ -124,17 +135,37 @@ class Slice:
     total: int
 
 
+class PagedQuery:
+    """A query to page through in a stable order, with its page and count statements built
+    once: building a statement costs SQLAlchemy more than running it. Build the hot ones at
+    import time, with `bindparam` for what varies per request."""
+
+    def __init__(self, query: Any, order_by: Sequence[Any]) -> None:
+        self.page = (
+            query.order_by(*order_by)
+            .limit(bindparam("page_limit"))
+            .offset(bindparam("page_offset"))
+        )
+        self.count = select(func.count()).select_from(query.subquery())
+
+    def fetch(
+        self, session: Session, limit: int, offset: int, params: dict[str, Any] | None = None
+    ) -> Slice:
+        """One page of the matches, and how many match in all. The total costs a COUNT only
+        when the page cannot tell it: a page shorter than the limit is the last one, so then
+        the total is the rows before it plus its own."""
+        params = params or {}
+        rows = session.execute(
+            self.page, {**params, "page_limit": limit, "page_offset": offset}
+        ).all()
+        if len(rows) < limit and (rows or offset == 0):
+            return Slice(rows, offset + len(rows))
+        return Slice(rows, session.execute(self.count, params).scalar_one())
+
+
 def paginate(
     session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int
 ) -> Slice:
-    """One page of a query's matches in a stable order, and how many match in all, in SQL.
-
-    ``query`` selects columns or tables (SQLAlchemy Core), so the page holds plain rows. The
-    total costs a COUNT only when the page cannot tell it: a page shorter than the limit is
-    the last one, so then the total is the rows before it plus its own.
-    """
-    rows = session.execute(query.order_by(*order_by).limit(limit).offset(offset)).all()
-    if len(rows) < limit and (rows or offset == 0):
-        return Slice(rows, offset + len(rows))
-    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    return Slice(rows, total)
+    """One page of a query's matches and their total (see `PagedQuery`), for a query built
+    for this request. ``query`` selects columns or tables (SQLAlchemy Core): plain rows."""
+    return PagedQuery(query, order_by).fetch(session, limit, offset)

@@ -112,7 +112,7 @@ def checked_period(start: Any, end: Any) -> Period:
     return Period(start, end)
 
 
-def _instant_period(
+async def _instant_period(  # async: no I/O, so no hop to the thread pool (see servicekit.app)
     start: Annotated[Instant | None, Query(alias="from", description="Inclusive start.")] = None,
     end: Annotated[Instant | None, Query(alias="to", description="Exclusive end.")] = None,
 ) -> Period:

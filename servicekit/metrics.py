@@ -75,15 +75,17 @@ class RequestMetrics:
 
 
 def count_statements(engine: Engine, registry: CollectorRegistry) -> None:
-    """Count the SQL statements the service sends (an executemany counts once): what a
-    request costs the database, per route, is this counter's growth over a run of it."""
+    """Count the SQL statements the service sends (an executemany counts once; SQLite's
+    explicit BEGIN does not, as PostgreSQL's implicit one cannot): what a request costs the
+    database, per route, is this counter's growth over a run of it."""
     statements = Counter(
         "db_statements_total", "SQL statements sent to the database.", registry=registry
     )
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args: Any) -> None:
-        statements.inc()
+    def _count(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("BEGIN"):
+            statements.inc()
 
 
 def install_metrics(app: FastAPI, registry: CollectorRegistry) -> None:

@@ -35,6 +35,7 @@ from inventory_service.domain.model import (
     UnknownLocation,
 )
 from inventory_service.domain.policies import PARAMETERS, make_policy
+from servicekit.database import UTCDateTime
 
 LOCATIONS: Table = LocationRow.__table__
 ITEMS: Table = StockItemRow.__table__
@@ -85,7 +86,7 @@ def order_from_row(row: Any) -> PurchaseOrder:
     )
 
 
-def something_due(location_id: Any, until: datetime) -> Any:
+def something_due(location_id: Any, until: Any) -> Any:
     """SQL: is a delivery or a periodic review due by ``until`` at the location?"""
     due_order = exists().where(
         ORDERS.c.location_id == location_id,
@@ -94,6 +95,48 @@ def something_due(location_id: Any, until: datetime) -> Any:
     )
     due_review = exists().where(ITEMS.c.location_id == location_id, ITEMS.c.next_review_at <= until)
     return or_(due_order, due_review)
+
+
+# The statements of the hot paths, built once: building one costs SQLAlchemy more than
+# running it. What varies per request is a bind parameter (``b_`` names in UPDATEs, which
+# may not reuse a column's name).
+_LOCATION = bindparam("location_id")
+_UNTIL = bindparam("until", type_=UTCDateTime)
+LOCK_LOCATION = select(LOCATIONS.c.clock).where(LOCATIONS.c.id == _LOCATION).with_for_update()
+DUE = select(something_due(_LOCATION, _UNTIL).label("due"))
+_ISSUE = (ISSUES.c.location_id == _LOCATION, ISSUES.c.reference == bindparam("reference"))
+DUE_AND_ISSUE = select(
+    something_due(_LOCATION, _UNTIL).label("due"),
+    select(ISSUES.c.at).where(*_ISSUE).scalar_subquery().label("issue_at"),
+    select(ISSUES.c.lines).where(*_ISSUE).scalar_subquery().label("issue_lines"),
+)
+ITEMS_BY_SKU = select(ITEMS).where(
+    ITEMS.c.location_id == _LOCATION, ITEMS.c.sku.in_(bindparam("skus", expanding=True))
+)
+ITEMS_BY_SKU_OR_DUE = select(ITEMS).where(
+    ITEMS.c.location_id == _LOCATION,
+    or_(ITEMS.c.sku.in_(bindparam("skus", expanding=True)), ITEMS.c.next_review_at <= _UNTIL),
+)
+DUE_ORDERS = (
+    select(ORDERS)
+    .where(
+        ORDERS.c.location_id == _LOCATION,
+        ORDERS.c.status == OrderStatus.OPEN.value,
+        ORDERS.c.due_at <= _UNTIL,
+    )
+    .order_by(ORDERS.c.due_at, ORDERS.c.id)
+)
+SET_CLOCK = (
+    update(LOCATIONS)
+    .where(LOCATIONS.c.id == bindparam("b_location"))
+    .values(clock=bindparam("b_clock"))
+)
+UPDATE_ITEM = update(ITEMS).where(
+    ITEMS.c.location_id == bindparam("b_location"), ITEMS.c.sku == bindparam("b_sku")
+)
+RECEIVE_ORDER = update(ORDERS).where(ORDERS.c.id == bindparam("b_id"))
+INSERT_ITEM, INSERT_MOVEMENT, INSERT_ISSUE = ITEMS.insert(), MOVEMENTS.insert(), ISSUES.insert()
+INSERT_ORDER = ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=True)
 
 
 class LocationRepository:
@@ -123,20 +166,15 @@ class LocationRepository:
         already recorded, only that record is loaded (into ``recorded_issues``): a repeat
         needs nothing else.
         """
-        row = self.session.execute(
-            select(LOCATIONS.c.clock).where(LOCATIONS.c.id == location_id).with_for_update()
-        ).first()
+        key = {"location_id": location_id, "until": until}
+        row = self.session.execute(LOCK_LOCATION, key).first()
         if row is None:
             raise UnknownLocation(location_id)
         location = Location(location_id, row.clock)
-        columns = [something_due(location_id, until).label("due")]
-        if reference is not None:
-            issue = (ISSUES.c.location_id == location_id, ISSUES.c.reference == reference)
-            columns += [
-                select(ISSUES.c.at).where(*issue).scalar_subquery().label("issue_at"),
-                select(ISSUES.c.lines).where(*issue).scalar_subquery().label("issue_lines"),
-            ]
-        state = self.session.execute(select(*columns)).one()
+        if reference is None:
+            state = self.session.execute(DUE, key).one()
+        else:
+            state = self.session.execute(DUE_AND_ISSUE, {**key, "reference": reference}).one()
         if reference is not None and state.issue_at is not None:
             lines = [IssueLine(**line) for line in state.issue_lines]
             location.recorded_issues[reference] = IssueRecord(reference, state.issue_at, lines)
@@ -161,31 +199,18 @@ class LocationRepository:
     def _load_items(self, location: Location, until: datetime, skus: set[str], due: bool) -> None:
         """The items named, and when something is due, the due orders and their items and
         the items with a review due."""
-        wanted = [ITEMS.c.sku.in_(sorted(skus))]
+        key = {"location_id": location.id, "until": until}
         if due:
-            location.due_orders = self._due_orders(location.id, until)
-            wanted = [
-                ITEMS.c.sku.in_(sorted(skus | {order.sku for order in location.due_orders})),
-                ITEMS.c.next_review_at <= until,
+            location.due_orders = [
+                order_from_row(row) for row in self.session.execute(DUE_ORDERS, key)
             ]
-        elif not skus:
+            skus = skus | {order.sku for order in location.due_orders}
+            rows = self.session.execute(ITEMS_BY_SKU_OR_DUE, {**key, "skus": sorted(skus)})
+        elif skus:
+            rows = self.session.execute(ITEMS_BY_SKU, {**key, "skus": sorted(skus)})
+        else:
             return
-        rows = self.session.execute(
-            select(ITEMS).where(ITEMS.c.location_id == location.id, or_(*wanted))
-        )
         location.items = {item.sku: item for item in map(item_from_row, rows)}
-
-    def _due_orders(self, location_id: str, until: datetime) -> list[PurchaseOrder]:
-        rows = self.session.execute(
-            select(ORDERS)
-            .where(
-                ORDERS.c.location_id == location_id,
-                ORDERS.c.status == OrderStatus.OPEN.value,
-                ORDERS.c.due_at <= until,
-            )
-            .order_by(ORDERS.c.due_at, ORDERS.c.id)
-        )
-        return [order_from_row(row) for row in rows]
 
     # -- writing back -------------------------------------------------------------------------
 
@@ -199,39 +224,34 @@ class LocationRepository:
         now = utcnow()
         clock, loaded_items = self._loaded.get(location.id, (None, {}))
         if location.clock != clock:
-            self.session.execute(
-                update(LOCATIONS).where(LOCATIONS.c.id == location.id).values(clock=location.clock)
-            )
+            self.session.execute(SET_CLOCK, {"b_location": location.id, "b_clock": location.clock})
         key = {"location_id": location.id}
         new_items = [
             {**key, "sku": item.sku, **item_values(item), "updated_at": now}
             for item in location.new_items
         ]
         if new_items:
-            self.session.execute(ITEMS.insert(), new_items)
+            self.session.execute(INSERT_ITEM, new_items)
         new_skus = {item.sku for item in location.new_items}
         changed = []
         for sku, item in location.items.items():
             values = item_values(item)
             if sku not in new_skus and values != loaded_items.get(sku):
-                changed.append({"b_sku": sku, **values, "updated_at": now})
+                changed.append(
+                    {"b_location": location.id, "b_sku": sku, **values, "updated_at": now}
+                )
         if changed:
-            self.session.execute(
-                update(ITEMS).where(
-                    ITEMS.c.location_id == location.id, ITEMS.c.sku == bindparam("b_sku")
-                ),
-                changed,
-            )
+            self.session.execute(UPDATE_ITEM, changed)
         received = [
             {"b_id": order.id, "status": order.status.value, "received_at": order.received_at}
             for order in location.received
             if order.id is not None
         ]
         if received:
-            self.session.execute(update(ORDERS).where(ORDERS.c.id == bindparam("b_id")), received)
+            self.session.execute(RECEIVE_ORDER, received)
         if location.placed:
             ids = self.session.execute(
-                ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=True),
+                INSERT_ORDER,
                 [
                     {**key, "sku": order.sku, "quantity": order.quantity,
                      "status": order.status.value, "reason": order.reason,
@@ -244,7 +264,7 @@ class LocationRepository:
                 order.id = order_id
         if location.movements:
             self.session.execute(
-                MOVEMENTS.insert(),
+                INSERT_MOVEMENT,
                 [
                     {**key, "sku": m.sku, "kind": m.kind.value, "quantity": m.quantity,
                      "on_hand_after": m.on_hand_after, "at": m.at,
@@ -256,7 +276,7 @@ class LocationRepository:
             )
         if location.new_issues:
             self.session.execute(
-                ISSUES.insert(),
+                INSERT_ISSUE,
                 [
                     {**key, "reference": record.reference, "at": record.at,
                      "lines": [vars(line) for line in record.lines], "recorded_at": now}

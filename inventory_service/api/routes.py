@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Callable, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from sqlmodel import Session
@@ -25,7 +25,7 @@ from inventory_service.api.schemas import (
 from inventory_service.application import queries, services
 from inventory_service.application.unit_of_work import UnitOfWork
 from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
-from servicekit.app import get_session, get_unit_of_work
+from servicekit.app import get_reader, get_unit_of_work
 from servicekit.http import (
     ID_PATTERN,
     Id,
@@ -37,7 +37,7 @@ from servicekit.http import (
 )
 
 UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-SessionDep = Annotated[Session, Depends(get_session)]
+ReaderDep = Annotated[Callable[[], Session], Depends(get_reader)]
 LocationId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
 AtQuery = Annotated[
@@ -58,8 +58,9 @@ def build_policy(body: PolicyIn) -> Policy:
 
 
 @router.get("", summary="List locations", response_model=Page[LocationOut])
-def list_locations(session: SessionDep, page: PageQuery) -> Page[LocationOut]:
-    found = queries.list_locations(session, page.limit, page.offset)
+def list_locations(reader: ReaderDep, page: PageQuery) -> Page[LocationOut]:
+    with reader() as session:
+        found = queries.list_locations(session, page.limit, page.offset)
     data = [LocationOut(id=row.id, clock=row.clock, items=row.items) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
 
@@ -72,15 +73,16 @@ def list_locations(session: SessionDep, page: PageQuery) -> Page[LocationOut]:
 )
 def list_items(
     location: LocationId,
-    session: SessionDep,
+    reader: ReaderDep,
     uow: UowDep,
     page: PageQuery,
     at: AtQuery = None,
     sku: Annotated[list[Id] | None, Query(description="Only these SKUs (repeatable).")] = None,
 ) -> Page[ItemPublic]:
-    if at is not None:
-        services.advance_clock_if_due(uow, session, location, at)
-    items, total = queries.list_items(session, location, page.limit, page.offset, sku)
+    with reader() as session:
+        if at is not None:
+            services.advance_clock_if_due(uow, session, location, at)
+        items, total = queries.list_items(session, location, page.limit, page.offset, sku)
     data = [ItemPublic.from_domain(location, item) for item in items]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -92,11 +94,12 @@ def list_items(
     responses=error_responses(404, 503),
 )
 def get_item(
-    location: LocationId, sku: Sku, session: SessionDep, uow: UowDep, at: AtQuery = None
+    location: LocationId, sku: Sku, reader: ReaderDep, uow: UowDep, at: AtQuery = None
 ) -> ItemPublic:
-    if at is not None:
-        services.advance_clock_if_due(uow, session, location, at)
-    return ItemPublic.from_domain(location, queries.get_item(session, location, sku))
+    with reader() as session:
+        if at is not None:
+            services.advance_clock_if_due(uow, session, location, at)
+        return ItemPublic.from_domain(location, queries.get_item(session, location, sku))
 
 
 @router.put(
@@ -174,16 +177,17 @@ def advance_clock(location: LocationId, uow: UowDep, body: ClockIn | None = None
 )
 def list_movements(
     location: LocationId,
-    session: SessionDep,
+    reader: ReaderDep,
     page: PageQuery,
     period: PeriodQuery,
     sku: str | None = None,
     kind: Literal["receipt", "issue", "adjustment"] | None = None,
     reference: Annotated[Reference | None, Query()] = None,
 ) -> Page[MovementOut]:
-    found = queries.list_movements(
-        session, location, page.limit, page.offset, sku, kind, reference, *period
-    )
+    with reader() as session:
+        found = queries.list_movements(
+            session, location, page.limit, page.offset, sku, kind, reference, *period
+        )
     data = [MovementOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
 
@@ -195,10 +199,12 @@ def list_movements(
     responses=error_responses(404),
 )
 def ledger_totals(
-    location: LocationId, session: SessionDep, period: PeriodQuery
+    location: LocationId, reader: ReaderDep, period: PeriodQuery
 ) -> list[LedgerTotal]:
     """Units received, issued and adjusted per SKU: what reconciliation with sales uses."""
-    return [LedgerTotal(**row) for row in queries.ledger_totals(session, location, *period)]
+    with reader() as session:
+        totals = queries.ledger_totals(session, location, *period)
+    return [LedgerTotal(**row) for row in totals]
 
 
 @router.get(
@@ -209,14 +215,15 @@ def ledger_totals(
 )
 def list_purchase_orders(
     location: LocationId,
-    session: SessionDep,
+    reader: ReaderDep,
     page: PageQuery,
     period: PeriodQuery,
     sku: str | None = None,
     status: Literal["open", "received"] | None = None,
 ) -> Page[PurchaseOrderOut]:
-    found = queries.list_purchase_orders(
-        session, location, page.limit, page.offset, sku, status, *period
-    )
+    with reader() as session:
+        found = queries.list_purchase_orders(
+            session, location, page.limit, page.offset, sku, status, *period
+        )
     data = [PurchaseOrderOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)

@@ -9,31 +9,41 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session
 
 from inventory_service.adapters.repository import (
+    DUE,
     ITEMS,
     LOCATIONS,
     MOVEMENTS,
     ORDERS,
     item_from_row,
-    something_due,
 )
 from inventory_service.domain.model import StockItem, UnknownLocation, UnknownSkus
-from servicekit.database import Slice, paginate
+from servicekit.database import PagedQuery, Slice, paginate
+
+# The statements of the hot reads, built once (see `servicekit.database.PagedQuery`).
+LOCATION = select(LOCATIONS.c.id).where(LOCATIONS.c.id == bindparam("location_id"))
+ITEM = select(ITEMS).where(
+    ITEMS.c.location_id == bindparam("location_id"), ITEMS.c.sku == bindparam("sku")
+)
+ITEMS_OF_LOCATION = select(ITEMS).where(ITEMS.c.location_id == bindparam("location_id"))
+ALL_ITEMS = PagedQuery(ITEMS_OF_LOCATION, [ITEMS.c.sku])
+SOME_ITEMS = PagedQuery(
+    ITEMS_OF_LOCATION.where(ITEMS.c.sku.in_(bindparam("skus", expanding=True))), [ITEMS.c.sku]
+)
 
 
 def require_location(session: Session, location_id: str) -> None:
-    if session.execute(select(LOCATIONS.c.id).where(LOCATIONS.c.id == location_id)).first() is None:
+    if session.execute(LOCATION, {"location_id": location_id}).first() is None:
         raise UnknownLocation(location_id)
 
 
 def has_due_events(session: Session, location_id: str, at: datetime) -> bool:
     """Is a receipt or a periodic review due by ``at`` at this location? (False when the
-    location does not exist.)"""
-    query = select(something_due(LOCATIONS.c.id, at)).where(LOCATIONS.c.id == location_id)
-    return bool(session.execute(query).scalar())
+    location does not exist: the read that follows reports it.)"""
+    return bool(session.execute(DUE, {"location_id": location_id, "until": at}).scalar())
 
 
 def list_locations(session: Session, limit: int, offset: int) -> Slice:
@@ -48,9 +58,7 @@ def list_locations(session: Session, limit: int, offset: int) -> Slice:
 
 
 def get_item(session: Session, location_id: str, sku: str) -> StockItem:
-    row = session.execute(
-        select(ITEMS).where(ITEMS.c.location_id == location_id, ITEMS.c.sku == sku)
-    ).first()
+    row = session.execute(ITEM, {"location_id": location_id, "sku": sku}).first()
     if row is None:
         require_location(session, location_id)
         raise UnknownSkus(location_id, [sku])
@@ -61,10 +69,10 @@ def list_items(
     session: Session, location_id: str, limit: int, offset: int, skus: list[str] | None = None
 ) -> tuple[list[StockItem], int]:
     """A page of the location's items (of ``skus`` only, if given), in SKU order."""
-    query = select(ITEMS).where(ITEMS.c.location_id == location_id)
     if skus:
-        query = query.where(ITEMS.c.sku.in_(skus))
-    page = paginate(session, query, [ITEMS.c.sku], limit, offset)
+        page = SOME_ITEMS.fetch(session, limit, offset, {"location_id": location_id, "skus": skus})
+    else:
+        page = ALL_ITEMS.fetch(session, limit, offset, {"location_id": location_id})
     if not page.rows:
         require_location(session, location_id)
     return [item_from_row(row) for row in page.rows], page.total

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
@@ -45,6 +45,45 @@ CART_ITEMS: Table = CartItemRow.__table__
 ORDERS: Table = OrderRow.__table__
 ORDER_LINES: Table = OrderLineRow.__table__
 
+# The statements of the hot paths, built once: building one costs SQLAlchemy more than
+# running it. What varies per request is a bind parameter (``b_`` names in UPDATEs, which
+# may not reuse a column's name).
+STORE_BY_ID = select(STORES).where(STORES.c.id == bindparam("store_id"))
+PRODUCTS_BY_SKU = select(PRODUCTS).where(
+    PRODUCTS.c.store_id == bindparam("store_id"),
+    PRODUCTS.c.sku.in_(bindparam("skus", expanding=True)),
+)
+CART_BY_ID = select(CARTS).where(CARTS.c.id == bindparam("cart_id"))
+CART_BY_ID_LOCKED = CART_BY_ID.with_for_update()
+ITEMS_OF_CART = select(CART_ITEMS).where(CART_ITEMS.c.cart_id == bindparam("cart_id"))
+DELETE_ITEM = delete(CART_ITEMS).where(
+    CART_ITEMS.c.cart_id == bindparam("b_cart"), CART_ITEMS.c.sku == bindparam("b_sku")
+)
+TOUCH_CART = (
+    update(CARTS)
+    .where(CARTS.c.id == bindparam("b_cart"))
+    .values(checkout_pending=bindparam("b_pending"), updated_at=bindparam("b_now"))
+)
+CLOSE_CART = (
+    update(CARTS)
+    .where(CARTS.c.id == bindparam("b_cart"), CARTS.c.status == CartStatus.OPEN.value)
+    .values(
+        status=CartStatus.CHECKED_OUT.value,
+        checkout_pending=False,
+        checked_out_at=bindparam("b_at"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(CARTS.c.id)
+)
+ORDER_OF_CART = select(ORDERS).where(ORDERS.c.cart_id == bindparam("cart_id"))
+LINES_OF_ORDERS = (
+    select(ORDER_LINES)
+    .where(ORDER_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
+    .order_by(ORDER_LINES.c.order_id, ORDER_LINES.c.sku)
+)
+INSERT_CART, INSERT_ITEM = CARTS.insert(), CART_ITEMS.insert()
+INSERT_ORDER, INSERT_LINE = ORDERS.insert(), ORDER_LINES.insert()
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
@@ -73,12 +112,11 @@ def cart_from_rows(row: Any, item_rows: Iterable[Any]) -> Cart:
 
 def load_cart(session: Session, cart_id: str, lock: bool = False) -> Cart:
     """The cart with its items; ``lock`` holds its row lock until the transaction ends."""
-    query = select(CARTS).where(CARTS.c.id == cart_id)
-    row = session.execute(query.with_for_update() if lock else query).first()
+    key = {"cart_id": cart_id}
+    row = session.execute(CART_BY_ID_LOCKED if lock else CART_BY_ID, key).first()
     if row is None:
         raise UnknownCart(cart_id)
-    items = session.execute(select(CART_ITEMS).where(CART_ITEMS.c.cart_id == cart_id))
-    return cart_from_rows(row, items)
+    return cart_from_rows(row, session.execute(ITEMS_OF_CART, key))
 
 
 def load_orders(session: Session, rows: Iterable[Any]) -> list[Order]:
@@ -86,12 +124,7 @@ def load_orders(session: Session, rows: Iterable[Any]) -> list[Order]:
     rows = list(rows)
     lines: dict[str, list[OrderLine]] = {row.id: [] for row in rows}
     if rows:
-        query = (
-            select(ORDER_LINES)
-            .where(ORDER_LINES.c.order_id.in_(list(lines)))
-            .order_by(ORDER_LINES.c.order_id, ORDER_LINES.c.sku)
-        )
-        for x in session.execute(query):
+        for x in session.execute(LINES_OF_ORDERS, {"order_ids": list(lines)}):
             lines[x.order_id].append(OrderLine(x.sku, x.requested, x.fulfilled, x.unit_price))
     return [
         Order(
@@ -131,7 +164,7 @@ class StoreRepository:
         return inserted is not None
 
     def store(self, store_id: str) -> Store:
-        row = self.session.execute(select(STORES).where(STORES.c.id == store_id)).first()
+        row = self.session.execute(STORE_BY_ID, {"store_id": store_id}).first()
         if row is None:
             raise UnknownStore(store_id)
         return store_from_row(row)
@@ -145,9 +178,7 @@ class StoreRepository:
         """The catalog lines of these SKUs that the store sells, by SKU."""
         if not skus:
             return {}
-        rows = self.session.execute(
-            select(PRODUCTS).where(PRODUCTS.c.store_id == store_id, PRODUCTS.c.sku.in_(skus))
-        )
+        rows = self.session.execute(PRODUCTS_BY_SKU, {"store_id": store_id, "skus": list(skus)})
         return {row.sku: product_from_row(row) for row in rows}
 
     def put_product(self, store_id: str, product: Product, at: datetime) -> bool:
@@ -178,19 +209,20 @@ class StoreRepository:
     def add_cart(self, cart: Cart) -> None:
         """Insert a new cart with its items."""
         self.session.execute(
-            CARTS.insert().values(
-                id=cart.id,
-                store_id=cart.store_id,
-                customer_ref=cart.customer_ref,
-                status=cart.status.value,
-                checkout_pending=cart.checkout_pending,
-                created_at=cart.created_at,
-                updated_at=cart.created_at,
-            )
+            INSERT_CART,
+            {
+                "id": cart.id,
+                "store_id": cart.store_id,
+                "customer_ref": cart.customer_ref,
+                "status": cart.status.value,
+                "checkout_pending": cart.checkout_pending,
+                "created_at": cart.created_at,
+                "updated_at": cart.created_at,
+            },
         )
         if cart.items:
             self.session.execute(
-                CART_ITEMS.insert(),
+                INSERT_ITEM,
                 [
                     {
                         "cart_id": cart.id,
@@ -214,22 +246,20 @@ class StoreRepository:
     def save_item(self, cart: Cart, sku: str) -> None:
         """Write one item of a locked cart as the cart now has it (absent: removed)."""
         item = cart.items.get(sku)
-        match = (CART_ITEMS.c.cart_id == cart.id, CART_ITEMS.c.sku == sku)
-        self.session.execute(delete(CART_ITEMS).where(*match))
+        self.session.execute(DELETE_ITEM, {"b_cart": cart.id, "b_sku": sku})
         if item is not None:
             self.session.execute(
-                CART_ITEMS.insert().values(
-                    cart_id=cart.id, sku=sku, quantity=item.quantity, unit_price=item.unit_price
-                )
-            )
-        self.session.execute(update(CARTS).where(CARTS.c.id == cart.id).values(updated_at=utcnow()))
+                INSERT_ITEM,
+                {"cart_id": cart.id, "sku": sku, "quantity": item.quantity,
+                 "unit_price": item.unit_price},
+            )  # fmt: skip
+        self.save_checkout_pending(cart)
 
     def save_checkout_pending(self, cart: Cart) -> None:
-        """Write whether a checkout of the (locked) cart is under way."""
+        """Write whether a checkout of the (locked) cart is under way, and that it changed."""
         self.session.execute(
-            update(CARTS)
-            .where(CARTS.c.id == cart.id)
-            .values(checkout_pending=cart.checkout_pending, updated_at=utcnow())
+            TOUCH_CART,
+            {"b_cart": cart.id, "b_pending": cart.checkout_pending, "b_now": utcnow()},
         )
 
     def close_cart(self, cart_id: str, at: datetime) -> bool:
@@ -239,15 +269,7 @@ class StoreRepository:
         second waits for the first's row lock, then finds the cart closed.
         """
         closed = self.session.execute(
-            update(CARTS)
-            .where(CARTS.c.id == cart_id, CARTS.c.status == CartStatus.OPEN.value)
-            .values(
-                status=CartStatus.CHECKED_OUT.value,
-                checkout_pending=False,
-                checked_out_at=at,
-                updated_at=utcnow(),
-            )
-            .returning(CARTS.c.id)
+            CLOSE_CART, {"b_cart": cart_id, "b_at": at, "b_now": utcnow()}
         ).first()
         return closed is not None
 
@@ -256,16 +278,12 @@ class StoreRepository:
     def add_order(self, order: Order) -> None:
         """Insert the order with its lines; it is published (metrics) once committed."""
         self.session.execute(
-            ORDERS.insert().values(
-                id=order.id,
-                store_id=order.store_id,
-                cart_id=order.cart_id,
-                status=order.status,
-                placed_at=order.placed_at,
-            )
-        )
+            INSERT_ORDER,
+            {"id": order.id, "store_id": order.store_id, "cart_id": order.cart_id,
+             "status": order.status, "placed_at": order.placed_at},
+        )  # fmt: skip
         self.session.execute(
-            ORDER_LINES.insert(),
+            INSERT_LINE,
             [
                 {"order_id": order.id, "sku": x.sku, "requested": x.requested,
                  "fulfilled": x.fulfilled, "unit_price": x.unit_price}
@@ -275,7 +293,7 @@ class StoreRepository:
         self._events.append(OrderPlaced(order))
 
     def order_of_cart(self, cart_id: str) -> Order | None:
-        row = self.session.execute(select(ORDERS).where(ORDERS.c.cart_id == cart_id)).first()
+        row = self.session.execute(ORDER_OF_CART, {"cart_id": cart_id}).first()
         return load_orders(self.session, [row])[0] if row is not None else None
 
     def collect_events(self) -> list[Event]:

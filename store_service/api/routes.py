@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Callable
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlmodel import Session
 
-from servicekit.app import get_session, get_unit_of_work
+from servicekit.app import get_reader, get_unit_of_work
 from servicekit.http import (
     ID_PATTERN,
     Page,
@@ -40,12 +40,13 @@ from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import Product, ProductNotSold
 
 
-def get_inventory(request: Request) -> Inventory:
+async def get_inventory(request: Request) -> Inventory:
+    """The process's inventory client (``async``: see `servicekit.app` on dependencies)."""
     return request.app.state.inventory
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-SessionDep = Annotated[Session, Depends(get_session)]
+ReaderDep = Annotated[Callable[[], Session], Depends(get_reader)]
 InventoryDep = Annotated[Inventory, Depends(get_inventory)]
 StoreId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
@@ -81,8 +82,9 @@ def create_store(body: StoreIn, uow: UowDep) -> StoreOut:
 
 
 @router.get("/stores", tags=["stores"], summary="List stores", response_model=Page[StoreOut])
-def list_stores(session: SessionDep, page: PageQuery) -> Page[StoreOut]:
-    stores, total = queries.list_stores(session, page.limit, page.offset)
+def list_stores(reader: ReaderDep, page: PageQuery) -> Page[StoreOut]:
+    with reader() as session:
+        stores, total = queries.list_stores(session, page.limit, page.offset)
     data = [StoreOut.from_domain(store) for store in stores]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -94,8 +96,9 @@ def list_stores(session: SessionDep, page: PageQuery) -> Page[StoreOut]:
     response_model=StoreOut,
     responses=error_responses(404),
 )
-def get_store(store: StoreId, session: SessionDep) -> StoreOut:
-    return StoreOut.from_domain(queries.get_store(session, store))
+def get_store(store: StoreId, reader: ReaderDep) -> StoreOut:
+    with reader() as session:
+        return StoreOut.from_domain(queries.get_store(session, store))
 
 
 @router.put(
@@ -127,7 +130,7 @@ def put_product(
 )
 def list_products(
     store: StoreId,
-    session: SessionDep,
+    reader: ReaderDep,
     inventory: InventoryDep,
     page: PageQuery,
     category: Annotated[Category | None, Query()] = None,
@@ -136,7 +139,8 @@ def list_products(
     ] = False,
     at: AtQuery = None,
 ) -> Page[ProductOut]:
-    products, total = queries.list_products(session, store, page.limit, page.offset, category)
+    with reader() as session:  # closed before the inventory is asked
+        products, total = queries.list_products(session, store, page.limit, page.offset, category)
     available = queries.availability(inventory, store, products, at) if availability else {}
     data = [ProductOut.from_domain(product, available.get(product.sku)) for product in products]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
@@ -150,10 +154,11 @@ def list_products(
     responses=error_responses(404, 503),
 )
 def get_product(
-    store: StoreId, sku: Sku, session: SessionDep, inventory: InventoryDep, at: AtQuery = None
+    store: StoreId, sku: Sku, reader: ReaderDep, inventory: InventoryDep, at: AtQuery = None
 ) -> ProductOut:
     """``available`` is read from the inventory at ``at``; 503 when the inventory is down."""
-    product = queries.get_product(session, store, sku)
+    with reader() as session:
+        product = queries.get_product(session, store, sku)
     available = queries.availability(inventory, store, [product], at)
     return ProductOut.from_domain(product, available[sku])
 
@@ -189,8 +194,9 @@ def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOu
     response_model=CartOut,
     responses=error_responses(404),
 )
-def get_cart(cart: CartId, session: SessionDep) -> CartOut:
-    return CartOut.from_domain(queries.get_cart(session, cart))
+def get_cart(cart: CartId, reader: ReaderDep) -> CartOut:
+    with reader() as session:
+        return CartOut.from_domain(queries.get_cart(session, cart))
 
 
 @router.put(
@@ -246,8 +252,9 @@ def checkout(
     response_model=OrderOut,
     responses=error_responses(404),
 )
-def get_order(order: OrderId, session: SessionDep) -> OrderOut:
-    return OrderOut.from_domain(queries.get_order(session, order))
+def get_order(order: OrderId, reader: ReaderDep) -> OrderOut:
+    with reader() as session:
+        return OrderOut.from_domain(queries.get_order(session, order))
 
 
 @router.get(
@@ -259,16 +266,17 @@ def get_order(order: OrderId, session: SessionDep) -> OrderOut:
 )
 def list_orders(
     store: StoreId,
-    session: SessionDep,
+    reader: ReaderDep,
     page: PageQuery,
     period: PeriodQuery,
 ) -> Page[OrderOut]:
-    orders, total = queries.list_orders(session, store, page.limit, page.offset, *period)
+    with reader() as session:
+        orders, total = queries.list_orders(session, store, page.limit, page.offset, *period)
     data = [OrderOut.from_domain(order) for order in orders]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
 
-def _days(
+async def _days(  # async: no I/O, so no hop to the thread pool (see servicekit.app)
     start: Annotated[Day | None, Query(alias="from", description="First UTC day.")] = None,
     end: Annotated[Day | None, Query(alias="to", description="Last UTC day (inclusive).")] = None,
 ) -> Period:
@@ -283,10 +291,12 @@ def _days(
     responses=error_responses(404),
 )
 def daily_sales(
-    store: StoreId, session: SessionDep, days: Annotated[Period, Depends(_days)]
+    store: StoreId, reader: ReaderDep, days: Annotated[Period, Depends(_days)]
 ) -> list[DailySalesOut]:
     """Days with orders only, aggregated by the database."""
-    return [DailySalesOut.from_domain(day) for day in queries.daily_sales(session, store, *days)]
+    with reader() as session:
+        sales = queries.daily_sales(session, store, *days)
+    return [DailySalesOut.from_domain(day) for day in sales]
 
 
 @router.get(
@@ -296,8 +306,6 @@ def daily_sales(
     response_model=ReconciliationOut,
     responses=error_responses(404, 503),
 )
-def reconciliation(
-    store: StoreId, session: SessionDep, inventory: InventoryDep
-) -> ReconciliationOut:
+def reconciliation(store: StoreId, reader: ReaderDep, inventory: InventoryDep) -> ReconciliationOut:
     """Units fulfilled across the store's orders vs units issued at its inventory location."""
-    return ReconciliationOut.from_domain(queries.reconcile(session, inventory, store))
+    return ReconciliationOut.from_domain(queries.reconcile(reader, inventory, store))

@@ -10,17 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
-from sqlalchemy import Date, Numeric, cast, func, select, type_coerce
+from sqlalchemy import Date, Numeric, bindparam, cast, func, select, type_coerce
 from sqlmodel import Session
 
-from servicekit.database import paginate
+from servicekit.database import PagedQuery, paginate
 from store_service.adapters.repository import (
     CARTS,
     ORDER_LINES,
     ORDERS,
     PRODUCTS,
+    STORE_BY_ID,
     STORES,
     load_cart,
     load_orders,
@@ -43,16 +44,24 @@ from store_service.domain.model import (
 # -- stores and catalog ---------------------------------------------------------------------
 
 
+# The statements of the hot reads, built once (see `servicekit.database.PagedQuery`).
+PRODUCTS_OF_STORE = PagedQuery(
+    select(PRODUCTS).where(PRODUCTS.c.store_id == bindparam("store_id")), [PRODUCTS.c.sku]
+)
+PRODUCT = select(PRODUCTS).where(
+    PRODUCTS.c.store_id == bindparam("store_id"), PRODUCTS.c.sku == bindparam("sku")
+)
+
+
 def get_store(session: Session, store_id: str) -> Store:
-    row = session.execute(select(STORES).where(STORES.c.id == store_id)).first()
+    row = session.execute(STORE_BY_ID, {"store_id": store_id}).first()
     if row is None:
         raise UnknownStore(store_id)
     return store_from_row(row)
 
 
 def require_store(session: Session, store_id: str) -> None:
-    if session.execute(select(STORES.c.id).where(STORES.c.id == store_id)).first() is None:
-        raise UnknownStore(store_id)
+    get_store(session, store_id)
 
 
 def list_stores(session: Session, limit: int, offset: int) -> tuple[list[Store], int]:
@@ -61,9 +70,7 @@ def list_stores(session: Session, limit: int, offset: int) -> tuple[list[Store],
 
 
 def get_product(session: Session, store_id: str, sku: str) -> Product:
-    row = session.execute(
-        select(PRODUCTS).where(PRODUCTS.c.store_id == store_id, PRODUCTS.c.sku == sku)
-    ).first()
+    row = session.execute(PRODUCT, {"store_id": store_id, "sku": sku}).first()
     if row is None:
         require_store(session, store_id)
         raise UnknownProduct(store_id, sku)
@@ -74,10 +81,13 @@ def list_products(
     session: Session, store_id: str, limit: int, offset: int, category: str | None = None
 ) -> tuple[list[Product], int]:
     """A page of the store's catalog in SKU order (404 for an unknown store)."""
-    query = select(PRODUCTS).where(PRODUCTS.c.store_id == store_id)
-    if category is not None:
-        query = query.where(PRODUCTS.c.category == category)
-    page = paginate(session, query, [PRODUCTS.c.sku], limit, offset)
+    if category is None:
+        page = PRODUCTS_OF_STORE.fetch(session, limit, offset, {"store_id": store_id})
+    else:
+        query = select(PRODUCTS).where(
+            PRODUCTS.c.store_id == store_id, PRODUCTS.c.category == category
+        )
+        page = paginate(session, query, [PRODUCTS.c.sku], limit, offset)
     if not page.rows:
         require_store(session, store_id)
     return [product_from_row(row) for row in page.rows], page.total
@@ -222,23 +232,25 @@ class Reconciliation:
         return all(sku.balanced for sku in self.skus)
 
 
-def reconcile(session: Session, inventory: Inventory, store_id: str) -> Reconciliation:
+def reconcile(reader: Callable[[], Session], inventory: Inventory, store_id: str) -> Reconciliation:
     """Do the store's sales and the inventory's ledger agree, unit for unit, per SKU?
 
     Units fulfilled across the store's orders must equal the units the inventory issued at
     the store's location. A difference means stock left the shelf without a sale recorded (or
     the reverse); ``carts_pending_checkout`` counts the carts whose checkout may have issued
-    stock and awaits a retry, the one legitimate (and temporary) cause.
+    stock and awaits a retry, the one legitimate (and temporary) cause. The store's figures
+    are read, and their session closed, before the inventory is asked for its own.
     """
-    require_store(session, store_id)
-    fulfilled = units_fulfilled_by_sku(session, store_id)
-    pending = session.execute(
-        select(func.count())
-        .select_from(CARTS)
-        .where(CARTS.c.store_id == store_id)
-        .where(CARTS.c.status == CartStatus.OPEN.value)
-        .where(CARTS.c.checkout_pending.is_(True))
-    ).scalar_one()
+    with reader() as session:
+        require_store(session, store_id)
+        fulfilled = units_fulfilled_by_sku(session, store_id)
+        pending = session.execute(
+            select(func.count())
+            .select_from(CARTS)
+            .where(CARTS.c.store_id == store_id)
+            .where(CARTS.c.status == CartStatus.OPEN.value)
+            .where(CARTS.c.checkout_pending.is_(True))
+        ).scalar_one()
     issued = inventory.issued_totals(store_id)
     skus = [
         SkuBalance(sku, fulfilled.get(sku, 0), issued.get(sku, 0))

@@ -99,8 +99,7 @@ def test_an_empty_store_has_no_sales(any_engine, uow):
 
 def test_reconciliation_balances_sales_with_the_ledger(any_engine, trading, inventory):
     store, orders = trading
-    with Session(any_engine) as session:
-        result = queries.reconcile(session, inventory, store)
+    result = queries.reconcile(lambda: Session(any_engine), inventory, store)
     assert result.balanced and result.carts_pending_checkout == 0
     fulfilled = {s.sku: s.fulfilled for s in result.skus}
     assert fulfilled == {"bread": 3, "egg": 13, "milk": 6}
@@ -119,17 +118,15 @@ def test_reconciliation_finds_stock_issued_without_a_sale(
         "lines": [{"sku": "milk", "quantity": 1}],
     }
     assert inventory_http.post(f"/locations/{store}/issues", json=shoplifted).status_code == 201
-    with Session(any_engine) as session:
-        result = queries.reconcile(session, inventory, store)
+    result = queries.reconcile(lambda: Session(any_engine), inventory, store)
     assert not result.balanced
     assert [(s.sku, s.fulfilled, s.issued) for s in result.skus] == [("milk", 2, 3)]
 
 
 def test_a_store_the_inventory_does_not_know_is_balanced_at_zero(any_engine, uow, inventory):
     store = open_store(uow, {"milk": "1.49"})
-    with Session(any_engine) as session:
-        result = queries.reconcile(session, inventory, store)
-        assert queries.availability(inventory, store, [], T0) == {}
+    result = queries.reconcile(lambda: Session(any_engine), inventory, store)
+    assert queries.availability(inventory, store, [], T0) == {}
     assert result.balanced and result.skus == []
 
 

@@ -1,0 +1,128 @@
+"""Checkout throughput on PostgreSQL: C clients, each opening a cart with 2 lines and checking
+it out, again and again, against both services with 1 and 2 uvicorn workers; ``pgbench -N``
+at the same C in the same run, as what the database alone does on this machine.
+
+One store sells 50 SKUs with stock that never runs out. Each client has its own keep-alive
+connection. Reported: checkouts per second, and the checkout request's latency (p50, p99).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import threading
+import time
+from typing import Any
+
+from harness import percentile, running_services
+
+from servicekit.http_client import JsonClient
+from testkit import database
+
+SKUS = [f"sku-{n:02d}" for n in range(50)]
+STORE = "bench-checkout"
+START = "2026-01-01T00:00:00Z"
+
+
+def seed(store_url: str, inventory_url: str) -> None:
+    with JsonClient("store", store_url) as store, JsonClient("inventory", inventory_url) as inv:
+        store.request("POST", "/stores", json_body={"id": STORE, "name": "Checkout bench"})
+        for sku in SKUS:
+            body = {"name": sku, "category": "bench", "price": 1.25}
+            store.request("PUT", f"/stores/{STORE}/products/{sku}", json_body=body)
+            body = {"on_hand": 1_000_000_000, "at": START}
+            inv.request("PUT", f"/locations/{STORE}/items/{sku}", json_body=body)
+
+
+def load(store_url: str, clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` threads doing cart (2 lines) then checkout for ``seconds``."""
+    latencies: list[float] = []
+    failures = 0
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def client_loop(number: int) -> None:
+        nonlocal failures
+        pick = random.Random(number)
+        mine, failed = [], 0
+        with JsonClient("store", store_url, timeout_seconds=60, max_idle_connections=1) as store:
+            while time.perf_counter() < stop_at:
+                lines = [{"sku": sku, "quantity": 1} for sku in pick.sample(SKUS, 2)]
+                cart = store.request("POST", f"/stores/{STORE}/carts", json_body={"items": lines})
+                if cart.status != 201:
+                    failed += 1
+                    continue
+                began = time.perf_counter()
+                order = store.request("POST", f"/carts/{cart.body['id']}/checkout", json_body={})
+                mine.append(time.perf_counter() - began)
+                failed += order.status != 201
+        with lock:
+            latencies.extend(mine)
+            failures += failed
+
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    return {
+        "checkouts_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(1000 * percentile(latencies, 0.50), 1),
+        "p99_ms": round(1000 * percentile(latencies, 0.99), 1),
+        "checkouts": len(latencies),
+        "failures": failures,
+    }
+
+
+def pgbench(clients: int, seconds: float) -> float | None:
+    """``pgbench -N`` (no updates of the small tables: little contention) TPS at ``clients``."""
+    if shutil.which("pgbench") is None:
+        return None
+    admin = database.find_server()
+    url = database.create_database(admin, "dss_bench_pgbench")
+    dsn = database.libpq_dsn(url)
+    try:
+        subprocess.run(["pgbench", "-i", "-q", "-s", "5", dsn], check=True, capture_output=True)
+        threads = str(min(clients, 2))
+        done = subprocess.run(
+            [
+                "pgbench",
+                "-N",
+                "-n",
+                "-c",
+                str(clients),
+                "-j",
+                threads,
+                "-T",
+                str(int(seconds)),
+                dsn,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    finally:
+        database.drop_database(admin, url)
+    found = re.search(r"tps = ([\d.]+)", done.stdout)
+    return round(float(found.group(1)), 1) if found else None
+
+
+def measure(concurrency: list[int], workers: list[int], seconds: float) -> dict[str, Any]:
+    results: dict[str, Any] = {"pgbench_tps": {}, "runs": []}
+    for count in workers:
+        with running_services("postgresql", workers=count, pool_size=20) as services:
+            seed(services.store.url, services.inventory.url)
+            load(services.store.url, 4, 2)  # warm up: connections, caches, the JIT of habit
+            for clients in concurrency:
+                run = load(services.store.url, clients, seconds)
+                results["runs"].append({"workers": count, "clients": clients, **run})
+    for clients in concurrency:
+        results["pgbench_tps"][str(clients)] = pgbench(clients, seconds)
+    for run in results["runs"]:
+        tps = results["pgbench_tps"][str(run["clients"])]
+        run["share_of_pgbench"] = round(run["checkouts_per_second"] / tps, 4) if tps else None
+    return results
