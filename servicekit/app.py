@@ -1,5 +1,6 @@
 """What every service's composition root does the same way: the FastAPI app with its lifespan,
-health endpoints, metrics, sessions and units of work, and the mapping of errors to HTTP."""
+health endpoints, metrics, database connections and units of work, and the mapping of errors
+to HTTP."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from typing import Any, Callable, Iterable
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Connection, Engine
 
 from servicekit.database import for_writing
 from servicekit.http import (
@@ -68,12 +68,13 @@ def bind_units_of_work(
     unit_of_work: type[SqlUnitOfWork],
     publish: Callable[[list[Any]], None],
 ) -> None:
-    """Give requests read sessions (`get_reader`) and units of work (`get_unit_of_work`)."""
+    """Give requests read connections (`get_reader`) and units of work (`get_unit_of_work`).
+
+    Plain SQLAlchemy connections, not ORM sessions: the repositories and queries run Core
+    statements, and a connection costs less per transaction and per statement."""
     writer = for_writing(engine)
-    app.state.session_factory = lambda: Session(engine)
-    app.state.unit_of_work = lambda: unit_of_work(
-        lambda: Session(writer, expire_on_commit=False), publish
-    )
+    app.state.reader = engine.connect
+    app.state.unit_of_work = lambda: unit_of_work(writer.connect, publish)
 
 
 # The dependencies below are ``async`` and do no I/O, so FastAPI runs them on the event loop:
@@ -82,11 +83,11 @@ def bind_units_of_work(
 # blocking work in one hop.
 
 
-async def get_reader(request: Request) -> Callable[[], Session]:
-    """FastAPI dependency: opens read-only sessions; a route uses one as
-    ``with reader() as session:``, and closes it before it calls another service, so that no
-    connection waits on the network."""
-    return request.app.state.session_factory
+async def get_reader(request: Request) -> Callable[[], Connection]:
+    """FastAPI dependency: opens read-only connections; a route uses one as
+    ``with reader() as connection:``, and closes it before it calls another service, so that
+    no pooled connection waits on the network."""
+    return request.app.state.reader
 
 
 async def get_unit_of_work(request: Request) -> SqlUnitOfWork:

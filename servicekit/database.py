@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Sequence
 
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     NullPool,
@@ -21,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
-from sqlmodel import Session
 
 #: Constraint and index names for every service's tables, so migrations can name them.
 NAMING_CONVENTION = {
@@ -42,14 +42,14 @@ def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
 
     PostgreSQL: a bounded pool, pre-ping so a restarted server costs one failed request at most,
     and a connect timeout so a dead server answers 503 quickly instead of hanging a request.
-    ``pooled=False`` opens a connection per session and closes it after (tests that start
+    ``pooled=False`` opens a connection per use and closes it after (tests that start
     many threads use it, so idle connections do not pile up against the server's limit).
 
     SQLite (the embedded default): WAL, a busy timeout, foreign keys, and transactions begun
     explicitly. A deferred transaction that reads and then writes can fail at once with
-    "database is locked" when another writer got there first, so sessions that write use
+    "database is locked" when another writer got there first, so connections that write use
     `for_writing` (``BEGIN IMMEDIATE``: take the write lock up front and queue); read-only
-    sessions use a plain ``BEGIN`` and never block writers.
+    connections use a plain ``BEGIN`` and never block writers.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -86,7 +86,8 @@ def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
 
 
 def for_writing(engine: Engine) -> Engine:
-    """The engine for sessions that write (``BEGIN IMMEDIATE`` on SQLite; the same elsewhere)."""
+    """The engine for connections that write (``BEGIN IMMEDIATE`` on SQLite; the same
+    elsewhere)."""
     return engine.execution_options(sqlite_begin="IMMEDIATE")
 
 
@@ -149,23 +150,31 @@ class PagedQuery:
         self.count = select(func.count()).select_from(query.subquery())
 
     def fetch(
-        self, session: Session, limit: int, offset: int, params: dict[str, Any] | None = None
+        self,
+        connection: Connection,
+        limit: int,
+        offset: int,
+        params: dict[str, Any] | None = None,
+        at_most: int | None = None,
     ) -> Slice:
         """One page of the matches, and how many match in all. The total costs a COUNT only
         when the page cannot tell it: a page shorter than the limit is the last one, so then
-        the total is the rows before it plus its own."""
+        the total is the rows before it plus its own; and a first page that can hold
+        ``at_most`` rows, the most the filter can match (distinct keys asked for), is all.
+        """
         params = params or {}
-        rows = session.execute(
+        rows = connection.execute(
             self.page, {**params, "page_limit": limit, "page_offset": offset}
         ).all()
-        if len(rows) < limit and (rows or offset == 0):
+        whole = offset == 0 and at_most is not None and at_most <= limit
+        if whole or (len(rows) < limit and (rows or offset == 0)):
             return Slice(rows, offset + len(rows))
-        return Slice(rows, session.execute(self.count, params).scalar_one())
+        return Slice(rows, connection.execute(self.count, params).scalar_one())
 
 
 def paginate(
-    session: Session, query: Any, order_by: Sequence[Any], limit: int, offset: int
+    connection: Connection, query: Any, order_by: Sequence[Any], limit: int, offset: int
 ) -> Slice:
     """One page of a query's matches and their total (see `PagedQuery`), for a query built
     for this request. ``query`` selects columns or tables (SQLAlchemy Core): plain rows."""
-    return PagedQuery(query, order_by).fetch(session, limit, offset)
+    return PagedQuery(query, order_by).fetch(connection, limit, offset)

@@ -1,16 +1,16 @@
-"""One unit of work per use case: a session, a repository, an explicit commit.
+"""One unit of work per use case: a database connection, a repository, an explicit commit.
 
-Repositories write through the session as the use case goes (explicit statements, no change
-tracking); leaving the ``with`` block without `commit` rolls everything back, so a use case
-that fails half-way changes nothing. Domain events are published only after the commit
-succeeded, so metrics never count what was not saved.
+Repositories write through the connection as the use case goes (explicit SQLAlchemy Core
+statements, no change tracking); leaving the ``with`` block without `commit` rolls
+everything back, so a use case that fails half-way changes nothing. Domain events are
+published only after the commit succeeded, so metrics never count what was not saved.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable, Protocol, Self
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 
 class Repository(Protocol):
@@ -21,28 +21,28 @@ class Repository(Protocol):
 class SqlUnitOfWork:
     """Subclasses name their repository by implementing `open_repository`."""
 
-    session: Session
+    connection: Connection
 
     def __init__(
         self,
-        session_factory: Callable[[], Session],
+        connect: Callable[[], Connection],
         publish: Callable[[list[Any]], None] | None = None,
     ) -> None:
-        self.session_factory = session_factory
+        self.connect = connect
         self.publish = publish or (lambda events: None)
 
-    def open_repository(self, session: Session) -> Repository:
+    def open_repository(self, connection: Connection) -> Repository:
         raise NotImplementedError
 
     def __enter__(self) -> Self:
-        self.session = self.session_factory()
-        self._repository = self.open_repository(self.session)
+        self.connection = self.connect()
+        self._repository = self.open_repository(self.connection)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.session.rollback()
-        self.session.close()
+        self.connection.rollback()
+        self.connection.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        self.connection.commit()
         self.publish(self._repository.collect_events())

@@ -12,10 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Table, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
 
 from inventory_service.adapters.tables import (
     IssueRow,
@@ -87,13 +86,15 @@ def order_from_row(row: Any) -> PurchaseOrder:
 
 
 def something_due(location_id: Any, until: Any) -> Any:
-    """SQL: is a delivery or a periodic review due by ``until`` at the location?"""
+    """SQL: is a delivery or a periodic review due by ``until`` at the location? (On aliases
+    of the tables, so that a query over the items themselves does not correlate them.)"""
+    orders, items = ORDERS.alias("due_orders"), ITEMS.alias("due_items")
     due_order = exists().where(
-        ORDERS.c.location_id == location_id,
-        ORDERS.c.status == OrderStatus.OPEN.value,
-        ORDERS.c.due_at <= until,
+        orders.c.location_id == location_id,
+        orders.c.status == OrderStatus.OPEN.value,
+        orders.c.due_at <= until,
     )
-    due_review = exists().where(ITEMS.c.location_id == location_id, ITEMS.c.next_review_at <= until)
+    due_review = exists().where(items.c.location_id == location_id, items.c.next_review_at <= until)
     return or_(due_order, due_review)
 
 
@@ -113,6 +114,8 @@ DUE_AND_ISSUE = select(
 ITEMS_BY_SKU = select(ITEMS).where(
     ITEMS.c.location_id == _LOCATION, ITEMS.c.sku.in_(bindparam("skus", expanding=True))
 )
+# The items named, each row with what DUE_AND_ISSUE says: one round trip for both, usually.
+ITEMS_WITH_STATE = ITEMS_BY_SKU.add_columns(*DUE_AND_ISSUE.selected_columns)
 ITEMS_BY_SKU_OR_DUE = select(ITEMS).where(
     ITEMS.c.location_id == _LOCATION,
     or_(ITEMS.c.sku.in_(bindparam("skus", expanding=True)), ITEMS.c.next_review_at <= _UNTIL),
@@ -140,8 +143,8 @@ INSERT_ORDER = ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=Tr
 
 
 class LocationRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
         # per location loaded: its clock and items as loaded, to write back only what changed
         self._loaded: dict[str, tuple[datetime, dict[str, dict[str, Any]]]] = {}
         self._events: list[Event] = []
@@ -167,19 +170,21 @@ class LocationRepository:
         needs nothing else.
         """
         key = {"location_id": location_id, "until": until}
-        row = self.session.execute(LOCK_LOCATION, key).first()
+        row = self.connection.execute(LOCK_LOCATION, key).first()
         if row is None:
             raise UnknownLocation(location_id)
         location = Location(location_id, row.clock)
-        if reference is None:
-            state = self.session.execute(DUE, key).one()
-        else:
-            state = self.session.execute(DUE_AND_ISSUE, {**key, "reference": reference}).one()
+        skus = sorted(set(skus))
+        key.update(reference=reference, skus=skus)
+        rows = self.connection.execute(ITEMS_WITH_STATE, key).all() if skus else []
+        state = rows[0] if rows else self.connection.execute(DUE_AND_ISSUE, key).one()
         if reference is not None and state.issue_at is not None:
             lines = [IssueLine(**line) for line in state.issue_lines]
             location.recorded_issues[reference] = IssueRecord(reference, state.issue_at, lines)
+        elif state.due:  # deliveries or reviews due: their orders and items too
+            self._load_due(location, until, set(skus))
         else:
-            self._load_items(location, until, set(skus), state.due)
+            location.items = {item.sku: item for item in map(item_from_row, rows)}
         self._loaded[location_id] = (
             location.clock,
             {sku: item_values(item) for sku, item in location.items.items()},
@@ -187,29 +192,24 @@ class LocationRepository:
         return location
 
     def lock_or_create(self, location_id: str, at: datetime, skus: Iterable[str]) -> Location:
-        dialect = self.session.get_bind().dialect.name
+        dialect = self.connection.dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
+        self.connection.execute(
             insert(LOCATIONS)
             .values(id=location_id, clock=at, created_at=utcnow())
             .on_conflict_do_nothing(index_elements=["id"])
         )
         return self.lock(location_id, at, skus)
 
-    def _load_items(self, location: Location, until: datetime, skus: set[str], due: bool) -> None:
-        """The items named, and when something is due, the due orders and their items and
-        the items with a review due."""
+    def _load_due(self, location: Location, until: datetime, skus: set[str]) -> None:
+        """The orders due by ``until``, and the items named, those the orders are for, and
+        those with a review due."""
         key = {"location_id": location.id, "until": until}
-        if due:
-            location.due_orders = [
-                order_from_row(row) for row in self.session.execute(DUE_ORDERS, key)
-            ]
-            skus = skus | {order.sku for order in location.due_orders}
-            rows = self.session.execute(ITEMS_BY_SKU_OR_DUE, {**key, "skus": sorted(skus)})
-        elif skus:
-            rows = self.session.execute(ITEMS_BY_SKU, {**key, "skus": sorted(skus)})
-        else:
-            return
+        location.due_orders = [
+            order_from_row(row) for row in self.connection.execute(DUE_ORDERS, key)
+        ]
+        skus |= {order.sku for order in location.due_orders}
+        rows = self.connection.execute(ITEMS_BY_SKU_OR_DUE, {**key, "skus": sorted(skus)})
         location.items = {item.sku: item for item in map(item_from_row, rows)}
 
     # -- writing back -------------------------------------------------------------------------
@@ -224,14 +224,16 @@ class LocationRepository:
         now = utcnow()
         clock, loaded_items = self._loaded.get(location.id, (None, {}))
         if location.clock != clock:
-            self.session.execute(SET_CLOCK, {"b_location": location.id, "b_clock": location.clock})
+            self.connection.execute(
+                SET_CLOCK, {"b_location": location.id, "b_clock": location.clock}
+            )
         key = {"location_id": location.id}
         new_items = [
             {**key, "sku": item.sku, **item_values(item), "updated_at": now}
             for item in location.new_items
         ]
         if new_items:
-            self.session.execute(INSERT_ITEM, new_items)
+            self.connection.execute(INSERT_ITEM, new_items)
         new_skus = {item.sku for item in location.new_items}
         changed = []
         for sku, item in location.items.items():
@@ -241,16 +243,16 @@ class LocationRepository:
                     {"b_location": location.id, "b_sku": sku, **values, "updated_at": now}
                 )
         if changed:
-            self.session.execute(UPDATE_ITEM, changed)
+            self.connection.execute(UPDATE_ITEM, changed)
         received = [
             {"b_id": order.id, "status": order.status.value, "received_at": order.received_at}
             for order in location.received
             if order.id is not None
         ]
         if received:
-            self.session.execute(RECEIVE_ORDER, received)
+            self.connection.execute(RECEIVE_ORDER, received)
         if location.placed:
-            ids = self.session.execute(
+            ids = self.connection.execute(
                 INSERT_ORDER,
                 [
                     {**key, "sku": order.sku, "quantity": order.quantity,
@@ -263,7 +265,7 @@ class LocationRepository:
             for order, order_id in zip(location.placed, ids):
                 order.id = order_id
         if location.movements:
-            self.session.execute(
+            self.connection.execute(
                 INSERT_MOVEMENT,
                 [
                     {**key, "sku": m.sku, "kind": m.kind.value, "quantity": m.quantity,
@@ -275,7 +277,7 @@ class LocationRepository:
                 ],  # fmt: skip
             )
         if location.new_issues:
-            self.session.execute(
+            self.connection.execute(
                 INSERT_ISSUE,
                 [
                     {**key, "reference": record.reference, "at": record.at,

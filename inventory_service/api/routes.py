@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Callable, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from inventory_service.api.schemas import (
     At,
@@ -37,7 +37,7 @@ from servicekit.http import (
 )
 
 UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-ReaderDep = Annotated[Callable[[], Session], Depends(get_reader)]
+ReaderDep = Annotated[Callable[[], Connection], Depends(get_reader)]
 LocationId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
 AtQuery = Annotated[
@@ -59,8 +59,8 @@ def build_policy(body: PolicyIn) -> Policy:
 
 @router.get("", summary="List locations", response_model=Page[LocationOut])
 def list_locations(reader: ReaderDep, page: PageQuery) -> Page[LocationOut]:
-    with reader() as session:
-        found = queries.list_locations(session, page.limit, page.offset)
+    with reader() as connection:
+        found = queries.list_locations(connection, page.limit, page.offset)
     data = [LocationOut(id=row.id, clock=row.clock, items=row.items) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
 
@@ -79,10 +79,10 @@ def list_items(
     at: AtQuery = None,
     sku: Annotated[list[Id] | None, Query(description="Only these SKUs (repeatable).")] = None,
 ) -> Page[ItemPublic]:
-    with reader() as session:
+    with reader() as connection:
         if at is not None:
-            services.advance_clock_if_due(uow, session, location, at)
-        items, total = queries.list_items(session, location, page.limit, page.offset, sku)
+            services.advance_clock_if_due(uow, connection, location, at)
+        items, total = queries.list_items(connection, location, page.limit, page.offset, sku)
     data = [ItemPublic.from_domain(location, item) for item in items]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -96,10 +96,10 @@ def list_items(
 def get_item(
     location: LocationId, sku: Sku, reader: ReaderDep, uow: UowDep, at: AtQuery = None
 ) -> ItemPublic:
-    with reader() as session:
+    with reader() as connection:
         if at is not None:
-            services.advance_clock_if_due(uow, session, location, at)
-        return ItemPublic.from_domain(location, queries.get_item(session, location, sku))
+            services.advance_clock_if_due(uow, connection, location, at)
+        return ItemPublic.from_domain(location, queries.get_item(connection, location, sku))
 
 
 @router.put(
@@ -184,9 +184,9 @@ def list_movements(
     kind: Literal["receipt", "issue", "adjustment"] | None = None,
     reference: Annotated[Reference | None, Query()] = None,
 ) -> Page[MovementOut]:
-    with reader() as session:
+    with reader() as connection:
         found = queries.list_movements(
-            session, location, page.limit, page.offset, sku, kind, reference, *period
+            connection, location, page.limit, page.offset, sku, kind, reference, *period
         )
     data = [MovementOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
@@ -202,8 +202,8 @@ def ledger_totals(
     location: LocationId, reader: ReaderDep, period: PeriodQuery
 ) -> list[LedgerTotal]:
     """Units received, issued and adjusted per SKU: what reconciliation with sales uses."""
-    with reader() as session:
-        totals = queries.ledger_totals(session, location, *period)
+    with reader() as connection:
+        totals = queries.ledger_totals(connection, location, *period)
     return [LedgerTotal(**row) for row in totals]
 
 
@@ -221,9 +221,9 @@ def list_purchase_orders(
     sku: str | None = None,
     status: Literal["open", "received"] | None = None,
 ) -> Page[PurchaseOrderOut]:
-    with reader() as session:
+    with reader() as connection:
         found = queries.list_purchase_orders(
-            session, location, page.limit, page.offset, sku, status, *period
+            connection, location, page.limit, page.offset, sku, status, *period
         )
     data = [PurchaseOrderOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlmodel import Session
+from sqlalchemy import Connection, bindparam, func, select
 
 from inventory_service.adapters.repository import (
     DUE,
@@ -35,18 +34,18 @@ SOME_ITEMS = PagedQuery(
 )
 
 
-def require_location(session: Session, location_id: str) -> None:
-    if session.execute(LOCATION, {"location_id": location_id}).first() is None:
+def require_location(connection: Connection, location_id: str) -> None:
+    if connection.execute(LOCATION, {"location_id": location_id}).first() is None:
         raise UnknownLocation(location_id)
 
 
-def has_due_events(session: Session, location_id: str, at: datetime) -> bool:
+def has_due_events(connection: Connection, location_id: str, at: datetime) -> bool:
     """Is a receipt or a periodic review due by ``at`` at this location? (False when the
     location does not exist: the read that follows reports it.)"""
-    return bool(session.execute(DUE, {"location_id": location_id, "until": at}).scalar())
+    return bool(connection.execute(DUE, {"location_id": location_id, "until": at}).scalar())
 
 
-def list_locations(session: Session, limit: int, offset: int) -> Slice:
+def list_locations(connection: Connection, limit: int, offset: int) -> Slice:
     item_count = (
         select(func.count())
         .where(ITEMS.c.location_id == LOCATIONS.c.id)
@@ -54,32 +53,33 @@ def list_locations(session: Session, limit: int, offset: int) -> Slice:
         .label("items")
     )
     query = select(LOCATIONS.c.id, LOCATIONS.c.clock, item_count)
-    return paginate(session, query, [LOCATIONS.c.id], limit, offset)
+    return paginate(connection, query, [LOCATIONS.c.id], limit, offset)
 
 
-def get_item(session: Session, location_id: str, sku: str) -> StockItem:
-    row = session.execute(ITEM, {"location_id": location_id, "sku": sku}).first()
+def get_item(connection: Connection, location_id: str, sku: str) -> StockItem:
+    row = connection.execute(ITEM, {"location_id": location_id, "sku": sku}).first()
     if row is None:
-        require_location(session, location_id)
+        require_location(connection, location_id)
         raise UnknownSkus(location_id, [sku])
     return item_from_row(row)
 
 
 def list_items(
-    session: Session, location_id: str, limit: int, offset: int, skus: list[str] | None = None
+    connection: Connection, location_id: str, limit: int, offset: int, skus: list[str] | None = None
 ) -> tuple[list[StockItem], int]:
     """A page of the location's items (of ``skus`` only, if given), in SKU order."""
     if skus:
-        page = SOME_ITEMS.fetch(session, limit, offset, {"location_id": location_id, "skus": skus})
+        key = {"location_id": location_id, "skus": skus}
+        page = SOME_ITEMS.fetch(connection, limit, offset, key, at_most=len(set(skus)))
     else:
-        page = ALL_ITEMS.fetch(session, limit, offset, {"location_id": location_id})
+        page = ALL_ITEMS.fetch(connection, limit, offset, {"location_id": location_id})
     if not page.rows:
-        require_location(session, location_id)
+        require_location(connection, location_id)
     return [item_from_row(row) for row in page.rows], page.total
 
 
 def list_movements(
-    session: Session,
+    connection: Connection,
     location_id: str,
     limit: int,
     offset: int,
@@ -90,7 +90,7 @@ def list_movements(
     end: datetime | None = None,
 ) -> Slice:
     """The ledger in time order; ``start`` inclusive, ``end`` exclusive."""
-    require_location(session, location_id)
+    require_location(connection, location_id)
     query = select(MOVEMENTS).where(MOVEMENTS.c.location_id == location_id)
     if sku is not None:
         query = query.where(MOVEMENTS.c.sku == sku)
@@ -102,7 +102,7 @@ def list_movements(
         query = query.where(MOVEMENTS.c.at >= start)
     if end is not None:
         query = query.where(MOVEMENTS.c.at < end)
-    return paginate(session, query, [MOVEMENTS.c.at, MOVEMENTS.c.id], limit, offset)
+    return paginate(connection, query, [MOVEMENTS.c.at, MOVEMENTS.c.id], limit, offset)
 
 
 def _units(kind: str) -> Any:
@@ -110,13 +110,16 @@ def _units(kind: str) -> Any:
 
 
 def ledger_totals(
-    session: Session, location_id: str, start: datetime | None = None, end: datetime | None = None
+    connection: Connection,
+    location_id: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Per SKU: units received, issued (as a positive number) and adjusted, and movement count.
 
     This is what reconciliation compares with the store's sales.
     """
-    require_location(session, location_id)
+    require_location(connection, location_id)
     query = select(
         MOVEMENTS.c.sku,
         _units("receipt").label("received"),
@@ -128,12 +131,12 @@ def ledger_totals(
         query = query.where(MOVEMENTS.c.at >= start)
     if end is not None:
         query = query.where(MOVEMENTS.c.at < end)
-    rows = session.execute(query.group_by(MOVEMENTS.c.sku).order_by(MOVEMENTS.c.sku)).all()
+    rows = connection.execute(query.group_by(MOVEMENTS.c.sku).order_by(MOVEMENTS.c.sku)).all()
     return [row._asdict() for row in rows]
 
 
 def list_purchase_orders(
-    session: Session,
+    connection: Connection,
     location_id: str,
     limit: int,
     offset: int,
@@ -143,7 +146,7 @@ def list_purchase_orders(
     end: datetime | None = None,
 ) -> Slice:
     """Purchase orders by time placed; ``start`` inclusive, ``end`` exclusive."""
-    require_location(session, location_id)
+    require_location(connection, location_id)
     query = select(ORDERS).where(ORDERS.c.location_id == location_id)
     if sku is not None:
         query = query.where(ORDERS.c.sku == sku)
@@ -154,4 +157,4 @@ def list_purchase_orders(
     if end is not None:
         query = query.where(ORDERS.c.placed_at < end)
     order = [ORDERS.c.placed_at, ORDERS.c.id]
-    return paginate(session, query, order, limit, offset)
+    return paginate(connection, query, order, limit, offset)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlmodel import Session
+from sqlalchemy import Connection
+
 
 from inventory_service.application import queries
 from inventory_service.application.unit_of_work import UnitOfWork
@@ -121,14 +122,16 @@ def advance_clock(uow: UnitOfWork, location_id: str, at: datetime | None) -> Clo
         )
 
 
-def advance_clock_if_due(uow: UnitOfWork, session: Session, location_id: str, at: datetime) -> None:
+def advance_clock_if_due(
+    uow: UnitOfWork, connection: Connection, location_id: str, at: datetime
+) -> None:
     """For reads ``?at=``: catch up first, but only if something is due.
 
-    The check runs in the caller's read session, which takes no lock (and on SQLite no write
+    The check runs in the caller's read connection, which takes no lock (and on SQLite no write
     lock), so most reads never wait behind a write. When something is due, the read
     transaction is ended first, so that what the caller reads next sees the catch-up. (An
     unknown location has nothing due; the read that follows reports it.)
     """
-    if queries.has_due_events(session, location_id, at):
-        session.rollback()
+    if queries.has_due_events(connection, location_id, at):
+        connection.rollback()
         advance_clock(uow, location_id, at)

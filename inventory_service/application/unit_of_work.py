@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from inventory_service.adapters.repository import LocationRepository
 from servicekit.unit_of_work import SqlUnitOfWork
@@ -11,6 +11,6 @@ from servicekit.unit_of_work import SqlUnitOfWork
 class UnitOfWork(SqlUnitOfWork):
     locations: LocationRepository
 
-    def open_repository(self, session: Session) -> LocationRepository:
-        self.locations = LocationRepository(session)
+    def open_repository(self, connection: Connection) -> LocationRepository:
+        self.locations = LocationRepository(connection)
         return self.locations

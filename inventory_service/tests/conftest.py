@@ -7,7 +7,6 @@ from typing import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from inventory_service.application.unit_of_work import UnitOfWork
 from servicekit.database import for_writing, make_engine
@@ -40,7 +39,7 @@ def unpooled_engine(inventory_database_url: str) -> Iterator[Engine]:
 def unit_of_work_factory(engine: Engine) -> Callable[[], UnitOfWork]:
     """A fresh unit of work per call, as the API gives one per request."""
     writer = for_writing(engine)
-    return lambda: UnitOfWork(lambda: Session(writer, expire_on_commit=False))
+    return lambda: UnitOfWork(writer.connect)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The repository of stores, their catalogs, carts and orders.
 
 It maps table rows to domain objects and back with SQLAlchemy Core statements on the unit of
-work's session: each write is one explicit statement, issued when the use case asks for it,
+work's connection: each write is one explicit statement, issued when the use case asks for it,
 so a request runs the few statements it needs and nothing is tracked behind its back.
 Nothing here commits.
 """
@@ -11,10 +11,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session
 
 from store_service.adapters.tables import (
     CartItemRow,
@@ -75,6 +74,12 @@ CLOSE_CART = (
     )
     .returning(CARTS.c.id)
 )
+MARK_CHECKOUT_UNDER_WAY = (
+    update(CARTS)
+    .where(CARTS.c.id == bindparam("b_cart"), CARTS.c.status == CartStatus.OPEN.value)
+    .values(checkout_pending=True, updated_at=bindparam("b_now"))
+    .returning(*CARTS.c)
+)
 ORDER_OF_CART = select(ORDERS).where(ORDERS.c.cart_id == bindparam("cart_id"))
 LINES_OF_ORDERS = (
     select(ORDER_LINES)
@@ -110,21 +115,21 @@ def cart_from_rows(row: Any, item_rows: Iterable[Any]) -> Cart:
     )
 
 
-def load_cart(session: Session, cart_id: str, lock: bool = False) -> Cart:
+def load_cart(connection: Connection, cart_id: str, lock: bool = False) -> Cart:
     """The cart with its items; ``lock`` holds its row lock until the transaction ends."""
     key = {"cart_id": cart_id}
-    row = session.execute(CART_BY_ID_LOCKED if lock else CART_BY_ID, key).first()
+    row = connection.execute(CART_BY_ID_LOCKED if lock else CART_BY_ID, key).first()
     if row is None:
         raise UnknownCart(cart_id)
-    return cart_from_rows(row, session.execute(ITEMS_OF_CART, key))
+    return cart_from_rows(row, connection.execute(ITEMS_OF_CART, key))
 
 
-def load_orders(session: Session, rows: Iterable[Any]) -> list[Order]:
+def load_orders(connection: Connection, rows: Iterable[Any]) -> list[Order]:
     """Orders with their lines, in the rows' order, in one query for all the lines."""
     rows = list(rows)
     lines: dict[str, list[OrderLine]] = {row.id: [] for row in rows}
     if rows:
-        for x in session.execute(LINES_OF_ORDERS, {"order_ids": list(lines)}):
+        for x in connection.execute(LINES_OF_ORDERS, {"order_ids": list(lines)}):
             lines[x.order_id].append(OrderLine(x.sku, x.requested, x.fulfilled, x.unit_price))
     return [
         Order(
@@ -140,14 +145,14 @@ def load_orders(session: Session, rows: Iterable[Any]) -> list[Order]:
 
 
 class StoreRepository:
-    def __init__(self, session: Session) -> None:
-        self.session = session
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
         self._events: list[Event] = []
 
     def _insert(self, table: Table) -> Any:
-        """An INSERT that can say ON CONFLICT DO NOTHING, in the session's SQL dialect.
+        """An INSERT that can say ON CONFLICT DO NOTHING, in the connection's SQL dialect.
         (Whether it inserted is read with RETURNING: portable, unlike rowcount.)"""
-        dialect = self.session.get_bind().dialect.name
+        dialect = self.connection.dialect.name
         return (postgresql_insert if dialect == "postgresql" else sqlite_insert)(table)
 
     # -- stores -------------------------------------------------------------------------------
@@ -155,7 +160,7 @@ class StoreRepository:
     def add_store(self, store: Store) -> bool:
         """Insert the store; False (and nothing written) when the id is taken, even by a
         concurrent request that has not committed yet (it waits for it)."""
-        inserted = self.session.execute(
+        inserted = self.connection.execute(
             self._insert(STORES)
             .values(id=store.id, name=store.name, created_at=store.created_at)
             .on_conflict_do_nothing(index_elements=["id"])
@@ -164,7 +169,7 @@ class StoreRepository:
         return inserted is not None
 
     def store(self, store_id: str) -> Store:
-        row = self.session.execute(STORE_BY_ID, {"store_id": store_id}).first()
+        row = self.connection.execute(STORE_BY_ID, {"store_id": store_id}).first()
         if row is None:
             raise UnknownStore(store_id)
         return store_from_row(row)
@@ -178,7 +183,7 @@ class StoreRepository:
         """The catalog lines of these SKUs that the store sells, by SKU."""
         if not skus:
             return {}
-        rows = self.session.execute(PRODUCTS_BY_SKU, {"store_id": store_id, "skus": list(skus)})
+        rows = self.connection.execute(PRODUCTS_BY_SKU, {"store_id": store_id, "skus": list(skus)})
         return {row.sku: product_from_row(row) for row in rows}
 
     def put_product(self, store_id: str, product: Product, at: datetime) -> bool:
@@ -189,7 +194,7 @@ class StoreRepository:
             "price": product.price,
             "updated_at": at,
         }
-        inserted = self.session.execute(
+        inserted = self.connection.execute(
             self._insert(PRODUCTS)
             .values(store_id=store_id, sku=product.sku, **values)
             .on_conflict_do_nothing(index_elements=["store_id", "sku"])
@@ -197,7 +202,7 @@ class StoreRepository:
         ).first()
         if inserted is not None:
             return True
-        self.session.execute(
+        self.connection.execute(
             update(PRODUCTS)
             .where(PRODUCTS.c.store_id == store_id, PRODUCTS.c.sku == product.sku)
             .values(**values)
@@ -208,7 +213,7 @@ class StoreRepository:
 
     def add_cart(self, cart: Cart) -> None:
         """Insert a new cart with its items."""
-        self.session.execute(
+        self.connection.execute(
             INSERT_CART,
             {
                 "id": cart.id,
@@ -221,7 +226,7 @@ class StoreRepository:
             },
         )
         if cart.items:
-            self.session.execute(
+            self.connection.execute(
                 INSERT_ITEM,
                 [
                     {
@@ -241,14 +246,28 @@ class StoreRepository:
         cart changes one request at a time while other carts proceed. (SQLite has no row
         locks; its ``BEGIN IMMEDIATE`` serializes writers instead.)
         """
-        return load_cart(self.session, cart_id, lock=True)
+        return load_cart(self.connection, cart_id, lock=True)
+
+    def mark_checkout_under_way(self, cart_id: str) -> Cart | None:
+        """Lock an open cart and mark a checkout of it under way, in one statement; None when
+        the cart is not open (or not there).
+
+        The mark freezes the items; the use case still asks the cart whether it may be
+        checked out (`Cart.claim_checkout`), and if not, it does not commit and the mark is
+        rolled back with the rest.
+        """
+        key = {"b_cart": cart_id, "b_now": utcnow()}
+        row = self.connection.execute(MARK_CHECKOUT_UNDER_WAY, key).first()
+        if row is None:
+            return None
+        return cart_from_rows(row, self.connection.execute(ITEMS_OF_CART, {"cart_id": cart_id}))
 
     def save_item(self, cart: Cart, sku: str) -> None:
         """Write one item of a locked cart as the cart now has it (absent: removed)."""
         item = cart.items.get(sku)
-        self.session.execute(DELETE_ITEM, {"b_cart": cart.id, "b_sku": sku})
+        self.connection.execute(DELETE_ITEM, {"b_cart": cart.id, "b_sku": sku})
         if item is not None:
-            self.session.execute(
+            self.connection.execute(
                 INSERT_ITEM,
                 {"cart_id": cart.id, "sku": sku, "quantity": item.quantity,
                  "unit_price": item.unit_price},
@@ -257,7 +276,7 @@ class StoreRepository:
 
     def save_checkout_pending(self, cart: Cart) -> None:
         """Write whether a checkout of the (locked) cart is under way, and that it changed."""
-        self.session.execute(
+        self.connection.execute(
             TOUCH_CART,
             {"b_cart": cart.id, "b_pending": cart.checkout_pending, "b_now": utcnow()},
         )
@@ -268,7 +287,7 @@ class StoreRepository:
         A compare-and-set: of two checkouts of one cart recording their orders at once, the
         second waits for the first's row lock, then finds the cart closed.
         """
-        closed = self.session.execute(
+        closed = self.connection.execute(
             CLOSE_CART, {"b_cart": cart_id, "b_at": at, "b_now": utcnow()}
         ).first()
         return closed is not None
@@ -277,12 +296,12 @@ class StoreRepository:
 
     def add_order(self, order: Order) -> None:
         """Insert the order with its lines; it is published (metrics) once committed."""
-        self.session.execute(
+        self.connection.execute(
             INSERT_ORDER,
             {"id": order.id, "store_id": order.store_id, "cart_id": order.cart_id,
              "status": order.status, "placed_at": order.placed_at},
         )  # fmt: skip
-        self.session.execute(
+        self.connection.execute(
             INSERT_LINE,
             [
                 {"order_id": order.id, "sku": x.sku, "requested": x.requested,
@@ -293,8 +312,8 @@ class StoreRepository:
         self._events.append(OrderPlaced(order))
 
     def order_of_cart(self, cart_id: str) -> Order | None:
-        row = self.session.execute(ORDER_OF_CART, {"cart_id": cart_id}).first()
-        return load_orders(self.session, [row])[0] if row is not None else None
+        row = self.connection.execute(ORDER_OF_CART, {"cart_id": cart_id}).first()
+        return load_orders(self.connection, [row])[0] if row is not None else None
 
     def collect_events(self) -> list[Event]:
         events, self._events = self._events, []

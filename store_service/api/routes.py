@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from typing import Annotated, Callable
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from servicekit.app import get_reader, get_unit_of_work
 from servicekit.http import (
@@ -46,7 +46,7 @@ async def get_inventory(request: Request) -> Inventory:
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-ReaderDep = Annotated[Callable[[], Session], Depends(get_reader)]
+ReaderDep = Annotated[Callable[[], Connection], Depends(get_reader)]
 InventoryDep = Annotated[Inventory, Depends(get_inventory)]
 StoreId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
@@ -83,8 +83,8 @@ def create_store(body: StoreIn, uow: UowDep) -> StoreOut:
 
 @router.get("/stores", tags=["stores"], summary="List stores", response_model=Page[StoreOut])
 def list_stores(reader: ReaderDep, page: PageQuery) -> Page[StoreOut]:
-    with reader() as session:
-        stores, total = queries.list_stores(session, page.limit, page.offset)
+    with reader() as connection:
+        stores, total = queries.list_stores(connection, page.limit, page.offset)
     data = [StoreOut.from_domain(store) for store in stores]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -97,8 +97,8 @@ def list_stores(reader: ReaderDep, page: PageQuery) -> Page[StoreOut]:
     responses=error_responses(404),
 )
 def get_store(store: StoreId, reader: ReaderDep) -> StoreOut:
-    with reader() as session:
-        return StoreOut.from_domain(queries.get_store(session, store))
+    with reader() as connection:
+        return StoreOut.from_domain(queries.get_store(connection, store))
 
 
 @router.put(
@@ -139,8 +139,10 @@ def list_products(
     ] = False,
     at: AtQuery = None,
 ) -> Page[ProductOut]:
-    with reader() as session:  # closed before the inventory is asked
-        products, total = queries.list_products(session, store, page.limit, page.offset, category)
+    with reader() as connection:  # closed before the inventory is asked
+        products, total = queries.list_products(
+            connection, store, page.limit, page.offset, category
+        )
     available = queries.availability(inventory, store, products, at) if availability else {}
     data = [ProductOut.from_domain(product, available.get(product.sku)) for product in products]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
@@ -157,8 +159,8 @@ def get_product(
     store: StoreId, sku: Sku, reader: ReaderDep, inventory: InventoryDep, at: AtQuery = None
 ) -> ProductOut:
     """``available`` is read from the inventory at ``at``; 503 when the inventory is down."""
-    with reader() as session:
-        product = queries.get_product(session, store, sku)
+    with reader() as connection:
+        product = queries.get_product(connection, store, sku)
     available = queries.availability(inventory, store, [product], at)
     return ProductOut.from_domain(product, available[sku])
 
@@ -195,8 +197,8 @@ def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOu
     responses=error_responses(404),
 )
 def get_cart(cart: CartId, reader: ReaderDep) -> CartOut:
-    with reader() as session:
-        return CartOut.from_domain(queries.get_cart(session, cart))
+    with reader() as connection:
+        return CartOut.from_domain(queries.get_cart(connection, cart))
 
 
 @router.put(
@@ -253,8 +255,8 @@ def checkout(
     responses=error_responses(404),
 )
 def get_order(order: OrderId, reader: ReaderDep) -> OrderOut:
-    with reader() as session:
-        return OrderOut.from_domain(queries.get_order(session, order))
+    with reader() as connection:
+        return OrderOut.from_domain(queries.get_order(connection, order))
 
 
 @router.get(
@@ -270,8 +272,8 @@ def list_orders(
     page: PageQuery,
     period: PeriodQuery,
 ) -> Page[OrderOut]:
-    with reader() as session:
-        orders, total = queries.list_orders(session, store, page.limit, page.offset, *period)
+    with reader() as connection:
+        orders, total = queries.list_orders(connection, store, page.limit, page.offset, *period)
     data = [OrderOut.from_domain(order) for order in orders]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -294,8 +296,8 @@ def daily_sales(
     store: StoreId, reader: ReaderDep, days: Annotated[Period, Depends(_days)]
 ) -> list[DailySalesOut]:
     """Days with orders only, aggregated by the database."""
-    with reader() as session:
-        sales = queries.daily_sales(session, store, *days)
+    with reader() as connection:
+        sales = queries.daily_sales(connection, store, *days)
     return [DailySalesOut.from_domain(day) for day in sales]
 
 

@@ -12,8 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Date, Numeric, bindparam, cast, func, select, type_coerce
-from sqlmodel import Session
+from sqlalchemy import Connection, Date, Numeric, bindparam, cast, func, select, type_coerce
 
 from servicekit.database import PagedQuery, paginate
 from store_service.adapters.repository import (
@@ -53,43 +52,43 @@ PRODUCT = select(PRODUCTS).where(
 )
 
 
-def get_store(session: Session, store_id: str) -> Store:
-    row = session.execute(STORE_BY_ID, {"store_id": store_id}).first()
+def get_store(connection: Connection, store_id: str) -> Store:
+    row = connection.execute(STORE_BY_ID, {"store_id": store_id}).first()
     if row is None:
         raise UnknownStore(store_id)
     return store_from_row(row)
 
 
-def require_store(session: Session, store_id: str) -> None:
-    get_store(session, store_id)
+def require_store(connection: Connection, store_id: str) -> None:
+    get_store(connection, store_id)
 
 
-def list_stores(session: Session, limit: int, offset: int) -> tuple[list[Store], int]:
-    page = paginate(session, select(STORES), [STORES.c.id], limit, offset)
+def list_stores(connection: Connection, limit: int, offset: int) -> tuple[list[Store], int]:
+    page = paginate(connection, select(STORES), [STORES.c.id], limit, offset)
     return [store_from_row(row) for row in page.rows], page.total
 
 
-def get_product(session: Session, store_id: str, sku: str) -> Product:
-    row = session.execute(PRODUCT, {"store_id": store_id, "sku": sku}).first()
+def get_product(connection: Connection, store_id: str, sku: str) -> Product:
+    row = connection.execute(PRODUCT, {"store_id": store_id, "sku": sku}).first()
     if row is None:
-        require_store(session, store_id)
+        require_store(connection, store_id)
         raise UnknownProduct(store_id, sku)
     return product_from_row(row)
 
 
 def list_products(
-    session: Session, store_id: str, limit: int, offset: int, category: str | None = None
+    connection: Connection, store_id: str, limit: int, offset: int, category: str | None = None
 ) -> tuple[list[Product], int]:
     """A page of the store's catalog in SKU order (404 for an unknown store)."""
     if category is None:
-        page = PRODUCTS_OF_STORE.fetch(session, limit, offset, {"store_id": store_id})
+        page = PRODUCTS_OF_STORE.fetch(connection, limit, offset, {"store_id": store_id})
     else:
         query = select(PRODUCTS).where(
             PRODUCTS.c.store_id == store_id, PRODUCTS.c.category == category
         )
-        page = paginate(session, query, [PRODUCTS.c.sku], limit, offset)
+        page = paginate(connection, query, [PRODUCTS.c.sku], limit, offset)
     if not page.rows:
-        require_store(session, store_id)
+        require_store(connection, store_id)
     return [product_from_row(row) for row in page.rows], page.total
 
 
@@ -106,19 +105,19 @@ def availability(
 # -- carts and orders -----------------------------------------------------------------------
 
 
-def get_cart(session: Session, cart_id: str) -> Cart:
-    return load_cart(session, cart_id)
+def get_cart(connection: Connection, cart_id: str) -> Cart:
+    return load_cart(connection, cart_id)
 
 
-def get_order(session: Session, order_id: str) -> Order:
-    row = session.execute(select(ORDERS).where(ORDERS.c.id == order_id)).first()
+def get_order(connection: Connection, order_id: str) -> Order:
+    row = connection.execute(select(ORDERS).where(ORDERS.c.id == order_id)).first()
     if row is None:
         raise UnknownOrder(order_id)
-    return load_orders(session, [row])[0]
+    return load_orders(connection, [row])[0]
 
 
 def list_orders(
-    session: Session,
+    connection: Connection,
     store_id: str,
     limit: int,
     offset: int,
@@ -126,14 +125,14 @@ def list_orders(
     end: datetime | None = None,
 ) -> tuple[list[Order], int]:
     """A store's orders by time placed; ``start`` inclusive, ``end`` exclusive."""
-    require_store(session, store_id)
+    require_store(connection, store_id)
     query = select(ORDERS).where(ORDERS.c.store_id == store_id)
     if start is not None:
         query = query.where(ORDERS.c.placed_at >= start)
     if end is not None:
         query = query.where(ORDERS.c.placed_at < end)
-    page = paginate(session, query, [ORDERS.c.placed_at, ORDERS.c.id], limit, offset)
-    return load_orders(session, page.rows), page.total
+    page = paginate(connection, query, [ORDERS.c.placed_at, ORDERS.c.id], limit, offset)
+    return load_orders(connection, page.rows), page.total
 
 
 # -- sales ----------------------------------------------------------------------------------
@@ -148,9 +147,9 @@ class DailySales:
     revenue: Decimal
 
 
-def _utc_day(session: Session, column: Any) -> Any:
-    """The UTC calendar day of a timestamp column, in the session's SQL dialect."""
-    if session.get_bind().dialect.name == "sqlite":
+def _utc_day(connection: Connection, column: Any) -> Any:
+    """The UTC calendar day of a timestamp column, in the connection's SQL dialect."""
+    if connection.dialect.name == "sqlite":
         return func.date(column)  # SQLite holds the timestamps as naive UTC text
     return cast(func.timezone("UTC", column), Date)
 
@@ -160,12 +159,12 @@ def _midnight(day: date) -> datetime:
 
 
 def daily_sales(
-    session: Session, store_id: str, start: date | None = None, end: date | None = None
+    connection: Connection, store_id: str, start: date | None = None, end: date | None = None
 ) -> list[DailySales]:
     """Per UTC day with orders (``start`` and ``end`` inclusive): orders, units sold and lost,
     revenue. One GROUP BY in the database, filtered on the indexed ``placed_at``."""
-    require_store(session, store_id)
-    day = _utc_day(session, ORDERS.c.placed_at).label("day")
+    require_store(connection, store_id)
+    day = _utc_day(connection, ORDERS.c.placed_at).label("day")
     revenue = func.sum(ORDER_LINES.c.fulfilled * ORDER_LINES.c.unit_price)
     query = (
         select(
@@ -183,7 +182,7 @@ def daily_sales(
         query = query.where(ORDERS.c.placed_at >= _midnight(start))
     if end is not None:
         query = query.where(ORDERS.c.placed_at < _midnight(end + timedelta(days=1)))
-    rows = session.execute(query.group_by(day).order_by(day)).all()
+    rows = connection.execute(query.group_by(day).order_by(day)).all()
     return [
         DailySales(
             day=row.day if isinstance(row.day, date) else date.fromisoformat(row.day),
@@ -196,9 +195,9 @@ def daily_sales(
     ]
 
 
-def units_fulfilled_by_sku(session: Session, store_id: str) -> dict[str, int]:
+def units_fulfilled_by_sku(connection: Connection, store_id: str) -> dict[str, int]:
     """Units fulfilled per SKU across all the store's orders (summed by the database)."""
-    rows = session.execute(
+    rows = connection.execute(
         select(ORDER_LINES.c.sku, func.sum(ORDER_LINES.c.fulfilled))
         .join(ORDERS, ORDER_LINES.c.order_id == ORDERS.c.id)
         .where(ORDERS.c.store_id == store_id)
@@ -232,19 +231,21 @@ class Reconciliation:
         return all(sku.balanced for sku in self.skus)
 
 
-def reconcile(reader: Callable[[], Session], inventory: Inventory, store_id: str) -> Reconciliation:
+def reconcile(
+    reader: Callable[[], Connection], inventory: Inventory, store_id: str
+) -> Reconciliation:
     """Do the store's sales and the inventory's ledger agree, unit for unit, per SKU?
 
     Units fulfilled across the store's orders must equal the units the inventory issued at
     the store's location. A difference means stock left the shelf without a sale recorded (or
     the reverse); ``carts_pending_checkout`` counts the carts whose checkout may have issued
     stock and awaits a retry, the one legitimate (and temporary) cause. The store's figures
-    are read, and their session closed, before the inventory is asked for its own.
+    are read, and their connection closed, before the inventory is asked for its own.
     """
-    with reader() as session:
-        require_store(session, store_id)
-        fulfilled = units_fulfilled_by_sku(session, store_id)
-        pending = session.execute(
+    with reader() as connection:
+        require_store(connection, store_id)
+        fulfilled = units_fulfilled_by_sku(connection, store_id)
+        pending = connection.execute(
             select(func.count())
             .select_from(CARTS)
             .where(CARTS.c.store_id == store_id)

@@ -3,8 +3,9 @@
 Checkout is the one that crosses a service boundary, and it holds no transaction (and no
 database connection) while it calls the inventory. It runs in three steps:
 
-1. *claim* (a short transaction): lock the cart row, freeze its items (``checkout_pending``),
-   commit. A cart already checked out answers with its order instead: a replay.
+1. *claim* (a short transaction): lock the cart row and freeze its items
+   (``checkout_pending``), commit. A cart already checked out answers with its order
+   instead: a replay.
 2. *issue*: ask the inventory to issue the claimed lines under the **cart id as the
    reference**. The inventory keeps that idempotent: a repeat, even a concurrent one, gets
    the first result back and moves nothing.
@@ -85,9 +86,10 @@ def open_cart(
 ) -> Cart:
     """Open a cart holding ``items`` (sku, quantity), each at the catalog's current price."""
     with uow:
-        uow.stores.store(store_id)
-        cart = Cart(id=new_id("cart"), store_id=store_id, created_at=at, customer_ref=customer_ref)
         products = uow.stores.products(store_id, [sku for sku, _ in items])
+        if len(products) < len(items) or not items:  # (a catalog line proves the store)
+            uow.stores.store(store_id)
+        cart = Cart(id=new_id("cart"), store_id=store_id, created_at=at, customer_ref=customer_ref)
         for sku, quantity in items:
             cart.set_quantity(sku, quantity, products.get(sku))
         uow.stores.add_cart(cart)
@@ -151,16 +153,14 @@ def checkout(
 def _claim(uow: UnitOfWork, cart_id: str) -> CheckoutClaim | Order:
     """Step 1: freeze the cart's items for this checkout, or find the order it already has."""
     with uow:
-        cart = uow.stores.lock_cart(cart_id)
-        if cart.status is CartStatus.CHECKED_OUT:
+        cart = uow.stores.mark_checkout_under_way(cart_id)
+        if cart is None:  # not open: checked out already (a repeat), or not there at all
+            cart = uow.stores.lock_cart(cart_id)
             order = uow.stores.order_of_cart(cart_id)
             if order is not None:
                 return order
-        was_pending = cart.checkout_pending
         claim = cart.claim_checkout()
-        if not was_pending:
-            uow.stores.save_checkout_pending(cart)
-            uow.commit()
+        uow.commit()
     return claim
 
 

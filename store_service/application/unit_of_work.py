@@ -6,7 +6,7 @@ nothing (see `servicekit.unit_of_work`).
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import Connection
 
 from servicekit.unit_of_work import SqlUnitOfWork
 from store_service.adapters.repository import StoreRepository
@@ -15,6 +15,6 @@ from store_service.adapters.repository import StoreRepository
 class UnitOfWork(SqlUnitOfWork):
     stores: StoreRepository
 
-    def open_repository(self, session: Session) -> StoreRepository:
-        self.stores = StoreRepository(session)
+    def open_repository(self, connection: Connection) -> StoreRepository:
+        self.stores = StoreRepository(connection)
         return self.stores

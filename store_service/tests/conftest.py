@@ -16,7 +16,6 @@ from typing import Callable, Iterator
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from servicekit.database import for_writing, make_engine
 from servicekit.migrations import upgrade
@@ -70,7 +69,7 @@ def any_engine(request) -> Engine:
 def unit_of_work_factory(engine: Engine) -> Callable[[], UnitOfWork]:
     """A fresh unit of work per call, as the API gives one per request."""
     writer = for_writing(engine)
-    return lambda: UnitOfWork(lambda: Session(writer, expire_on_commit=False))
+    return lambda: UnitOfWork(writer.connect)
 
 
 @pytest.fixture

@@ -127,8 +127,8 @@ def test_a_purchase_order_is_received_exactly_once_whichever_request_triggers_it
         if kind == 0:
             return services.advance_clock(threaded_uow(), location, at(61))
         if kind == 1:
-            with Session(engine) as session:
-                return services.advance_clock_if_due(threaded_uow(), session, location, at(61))
+            with engine.connect() as connection:
+                return services.advance_clock_if_due(threaded_uow(), connection, location, at(61))
         return services.issue(threaded_uow(), location, f"tea-{i}", at(61), [("tea", 1)])
 
     run_concurrently(24, trigger)

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlalchemy import func, select
 
 from store_service.adapters.inventory_client import InventoryClient
 from store_service.adapters.tables import OrderRow
@@ -34,10 +34,10 @@ from testkit.processes import free_port
 
 
 def orders_of(engine, store: str) -> int:
-    with Session(engine) as session:
-        return session.exec(
+    with engine.connect() as connection:
+        return connection.execute(
             select(func.count()).select_from(OrderRow).where(OrderRow.store_id == store)
-        ).one()
+        ).scalar_one()
 
 
 def run_concurrently(count: int, work):
@@ -101,8 +101,8 @@ def test_a_refusal_by_the_inventory_records_nothing_and_leaves_the_cart_open(
         services.checkout(uow, inventory, cart, at(1))
     assert refused.value.status == 404
     assert orders_of(any_engine, store) == 0
-    with Session(any_engine) as session:
-        left = queries.get_cart(session, cart)
+    with any_engine.connect() as connection:
+        left = queries.get_cart(connection, cart)
     assert left.status is CartStatus.OPEN and not left.checkout_pending
     services.set_cart_item(uow, cart, "kale", 0)  # the customer may still change it
     assert services.checkout(uow, inventory, cart, at(2)).order.units_fulfilled == 1
@@ -118,8 +118,8 @@ def test_an_unreachable_inventory_sells_nothing_and_a_retry_completes_once(
     with pytest.raises(InventoryUnavailable, match="nothing was sold.*stays open"):
         services.checkout(uow, down, cart, at(1))
     down.close()
-    with Session(any_engine) as session:
-        left = queries.get_cart(session, cart)
+    with any_engine.connect() as connection:
+        left = queries.get_cart(connection, cart)
     assert left.status is CartStatus.OPEN and left.checkout_pending
     assert orders_of(any_engine, store) == 0
     with pytest.raises(CheckoutPending):
@@ -174,7 +174,7 @@ def test_the_last_units_go_to_exactly_as_many_concurrent_checkouts(
     results = run_concurrently(20, lambda i: services.checkout(uow(), inventory, carts[i], at(1)))
     assert sum(result.order.units_fulfilled for result in results) == 3
     assert sum(result.order.units_lost for result in results) == 17
-    assert queries.reconcile(lambda: Session(any_engine), inventory, store).balanced
+    assert queries.reconcile(any_engine.connect, inventory, store).balanced
 
 
 class Watched:
@@ -186,9 +186,10 @@ class Watched:
         self.seen: list[tuple[int, bool]] = []
 
     def issue(self, *args, **kwargs):
-        with Session(self.engine) as session:  # (opened after counting)
-            in_use = self.engine.pool.checkedout()
-            self.seen.append((in_use, queries.get_cart(session, self.cart).checkout_pending))
+        in_use = self.engine.pool.checkedout()
+        with self.engine.connect() as connection:
+            pending = queries.get_cart(connection, self.cart).checkout_pending
+        self.seen.append((in_use, pending))
         return self.inventory.issue(*args, **kwargs)
 
 
@@ -203,16 +204,16 @@ def test_the_inventory_is_called_with_no_connection_held_and_the_cart_claimed(
     result = services.checkout(uow(), watched, cart, at(1))
     assert watched.seen == [(0, True)]  # no transaction across the call; items frozen
     assert result.created and result.order.units_fulfilled == 2
-    with Session(any_engine) as session:
-        closed = queries.get_cart(session, cart)
+    with any_engine.connect() as connection:
+        closed = queries.get_cart(connection, cart)
     assert closed.status is CartStatus.CHECKED_OUT and not closed.checkout_pending
 
 
 def test_a_cart_is_opened_with_its_lines_in_one_unit_of_work(uow, any_engine):
     store = open_store(uow, {"milk": "1.49", "bread": "2.20"})
     cart = services.open_cart(uow, store, at(0), "c-1", [("milk", 2), ("bread", 1)])
-    with Session(any_engine) as session:
-        loaded = queries.get_cart(session, cart.id)
+    with any_engine.connect() as connection:
+        loaded = queries.get_cart(connection, cart.id)
     assert [(i.sku, i.quantity, i.unit_price) for i in loaded.lines] == [
         ("bread", 1, Decimal("2.20")),
         ("milk", 2, Decimal("1.49")),

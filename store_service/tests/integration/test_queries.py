@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlmodel import Session
 
 from store_service.application import queries, services
 from store_service.tests.conftest import T0, at, fill_cart, iso, open_store, stock
@@ -50,8 +49,8 @@ def expected_days(orders) -> dict[date, tuple]:
 
 def test_daily_sales_equal_the_sum_of_the_orders(any_engine, trading):
     store, orders = trading
-    with Session(any_engine) as session:
-        sales = queries.daily_sales(session, store)
+    with any_engine.connect() as connection:
+        sales = queries.daily_sales(connection, store)
     got = {s.day: (s.orders, s.units_sold, s.units_lost, s.revenue) for s in sales}
     assert got == expected_days(orders)
     assert [s.day for s in sales] == [date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 5)]
@@ -60,10 +59,10 @@ def test_daily_sales_equal_the_sum_of_the_orders(any_engine, trading):
 
 def test_daily_sales_between_days_inclusive(any_engine, trading):
     store, _ = trading
-    with Session(any_engine) as session:
-        only_day_2 = queries.daily_sales(session, store, date(2026, 3, 3), date(2026, 3, 3))
-        from_day_3 = queries.daily_sales(session, store, start=date(2026, 3, 4))
-        until_day_1 = queries.daily_sales(session, store, end=date(2026, 3, 2))
+    with any_engine.connect() as connection:
+        only_day_2 = queries.daily_sales(connection, store, date(2026, 3, 3), date(2026, 3, 3))
+        from_day_3 = queries.daily_sales(connection, store, start=date(2026, 3, 4))
+        until_day_1 = queries.daily_sales(connection, store, end=date(2026, 3, 2))
     assert [(s.day, s.orders) for s in only_day_2] == [(date(2026, 3, 3), 2)]
     assert [(s.day, s.orders) for s in from_day_3] == [(date(2026, 3, 5), 1)]
     assert [(s.day, s.orders) for s in until_day_1] == [(date(2026, 3, 2), 2)]
@@ -71,19 +70,19 @@ def test_daily_sales_between_days_inclusive(any_engine, trading):
 
 def test_money_sums_are_exact(any_engine, trading):
     store, orders = trading
-    with Session(any_engine) as session:
-        revenue = sum(s.revenue for s in queries.daily_sales(session, store))
+    with any_engine.connect() as connection:
+        revenue = sum(s.revenue for s in queries.daily_sales(connection, store))
     assert revenue == sum(order.total for order in orders) == Decimal("16.84")
     assert str(revenue) == "16.84"  # cents, with no binary floating-point residue
 
 
 def test_orders_are_listed_by_time_and_filtered(any_engine, trading):
     store, orders = trading
-    with Session(any_engine) as session:
-        everything, total = queries.list_orders(session, store, 100, 0)
-        page, _ = queries.list_orders(session, store, 2, 1)
+    with any_engine.connect() as connection:
+        everything, total = queries.list_orders(connection, store, 100, 0)
+        page, _ = queries.list_orders(connection, store, 2, 1)
         day_2, day_2_total = queries.list_orders(
-            session, store, 100, 0, start=at(16 * 60), end=at(16 * 60 + DAY)
+            connection, store, 100, 0, start=at(16 * 60), end=at(16 * 60 + DAY)
         )
     assert total == 5 and everything == orders
     assert page == orders[1:3]
@@ -92,14 +91,14 @@ def test_orders_are_listed_by_time_and_filtered(any_engine, trading):
 
 def test_an_empty_store_has_no_sales(any_engine, uow):
     store = open_store(uow, {"milk": "1"})
-    with Session(any_engine) as session:
-        assert queries.daily_sales(session, store) == []
-        assert queries.list_orders(session, store, 10, 0) == ([], 0)
+    with any_engine.connect() as connection:
+        assert queries.daily_sales(connection, store) == []
+        assert queries.list_orders(connection, store, 10, 0) == ([], 0)
 
 
 def test_reconciliation_balances_sales_with_the_ledger(any_engine, trading, inventory):
     store, orders = trading
-    result = queries.reconcile(lambda: Session(any_engine), inventory, store)
+    result = queries.reconcile(any_engine.connect, inventory, store)
     assert result.balanced and result.carts_pending_checkout == 0
     fulfilled = {s.sku: s.fulfilled for s in result.skus}
     assert fulfilled == {"bread": 3, "egg": 13, "milk": 6}
@@ -118,14 +117,14 @@ def test_reconciliation_finds_stock_issued_without_a_sale(
         "lines": [{"sku": "milk", "quantity": 1}],
     }
     assert inventory_http.post(f"/locations/{store}/issues", json=shoplifted).status_code == 201
-    result = queries.reconcile(lambda: Session(any_engine), inventory, store)
+    result = queries.reconcile(any_engine.connect, inventory, store)
     assert not result.balanced
     assert [(s.sku, s.fulfilled, s.issued) for s in result.skus] == [("milk", 2, 3)]
 
 
 def test_a_store_the_inventory_does_not_know_is_balanced_at_zero(any_engine, uow, inventory):
     store = open_store(uow, {"milk": "1.49"})
-    result = queries.reconcile(lambda: Session(any_engine), inventory, store)
+    result = queries.reconcile(any_engine.connect, inventory, store)
     assert queries.availability(inventory, store, [], T0) == {}
     assert result.balanced and result.skus == []
 
@@ -133,8 +132,8 @@ def test_a_store_the_inventory_does_not_know_is_balanced_at_zero(any_engine, uow
 def test_availability_reads_the_inventory_at_a_time(any_engine, uow, inventory, inventory_http):
     store = open_store(uow, {"milk": "1.49", "bread": "2.20", "kale": "3.00"})
     stock(inventory_http, store, {"milk": 4, "bread": 0})
-    with Session(any_engine) as session:
-        products, _ = queries.list_products(session, store, 100, 0)
+    with any_engine.connect() as connection:
+        products, _ = queries.list_products(connection, store, 100, 0)
     assert queries.availability(inventory, store, products, T0 + timedelta(hours=1)) == {
         "bread": 0,
         "kale": 0,

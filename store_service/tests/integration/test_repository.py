@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import exc
-from sqlmodel import Session, select
+from sqlalchemy import select
 
-from store_service.adapters.tables import CartItemRow, OrderLineRow, OrderRow
+from store_service.adapters.repository import CART_ITEMS, ORDER_LINES, ORDERS
 from store_service.application import queries, services
 from store_service.domain.model import (
     Order,
@@ -59,9 +59,9 @@ def test_cart_items_are_added_changed_and_removed(uow, any_engine):
     cart = fill_cart(uow, store, {"milk": 2, "bread": 1, "egg": 6})
     services.set_cart_item(uow, cart, "milk", 3)
     services.set_cart_item(uow, cart, "bread", 0)
-    with Session(any_engine) as session:
-        loaded = queries.get_cart(session, cart)
-        rows = session.exec(select(CartItemRow).where(CartItemRow.cart_id == cart)).all()
+    with any_engine.connect() as connection:
+        loaded = queries.get_cart(connection, cart)
+        rows = connection.execute(select(CART_ITEMS).where(CART_ITEMS.c.cart_id == cart)).all()
     assert [(i.sku, i.quantity, i.unit_price) for i in loaded.lines] == [
         ("egg", 6, Decimal("0.25")),
         ("milk", 3, Decimal("1.49")),
@@ -76,8 +76,10 @@ def test_a_refused_change_changes_nothing(uow, any_engine):
         services.set_cart_item(uow, cart, "caviar", 1)
     with pytest.raises(UnknownCart):
         services.set_cart_item(uow, "no-such-cart", "milk", 1)
-    with Session(any_engine) as session:
-        assert [(i.sku, i.quantity) for i in queries.get_cart(session, cart).lines] == [("milk", 2)]
+    with any_engine.connect() as connection:
+        assert [(i.sku, i.quantity) for i in queries.get_cart(connection, cart).lines] == [
+            ("milk", 2)
+        ]
 
 
 def test_without_commit_a_unit_of_work_writes_nothing(uow, any_engine):
@@ -87,8 +89,8 @@ def test_without_commit_a_unit_of_work_writes_nothing(uow, any_engine):
         locked = uow.stores.lock_cart(cart)
         locked.set_quantity("milk", 0, None)
         uow.stores.save_item(locked, "milk")  # written to the transaction, rolled back on exit
-    with Session(any_engine) as session:
-        assert queries.get_cart(session, cart).lines[0].quantity == 2
+    with any_engine.connect() as connection:
+        assert queries.get_cart(connection, cart).lines[0].quantity == 2
 
 
 def test_the_database_keeps_one_order_per_cart(uow):
@@ -107,13 +109,13 @@ def test_the_database_keeps_one_order_per_cart(uow):
 
 def test_lookups_name_what_is_missing(any_engine, uow):
     store = open_store(uow, {})
-    with Session(any_engine) as session:
+    with any_engine.connect() as connection:
         with pytest.raises(UnknownProduct, match=f"'kale' at store '{store}'"):
-            queries.get_product(session, store, "kale")
+            queries.get_product(connection, store, "kale")
         with pytest.raises(UnknownStore, match="'nowhere'"):
-            queries.get_product(session, "nowhere", "kale")
+            queries.get_product(connection, "nowhere", "kale")
         with pytest.raises(UnknownStore):
-            queries.list_orders(session, "nowhere", 10, 0)
+            queries.list_orders(connection, "nowhere", 10, 0)
 
 
 def test_order_lines_are_stored_with_their_prices(uow, any_engine, inventory, inventory_http):
@@ -121,9 +123,9 @@ def test_order_lines_are_stored_with_their_prices(uow, any_engine, inventory, in
     stock(inventory_http, store, {"milk": 5, "bread": 5})
     cart = fill_cart(uow, store, {"milk": 2, "bread": 1})
     order = services.checkout(uow, inventory, cart, at(1)).order
-    with Session(any_engine) as session:
-        row = session.get(OrderRow, order.id)
-        lines = session.exec(select(OrderLineRow).where(OrderLineRow.order_id == order.id)).all()
+    with any_engine.connect() as connection:
+        row = connection.execute(select(ORDERS).where(ORDERS.c.id == order.id)).one()
+        lines = connection.execute(select(ORDER_LINES).where(ORDER_LINES.c.order_id == order.id))
     assert row.cart_id == cart and row.placed_at == at(1)
     assert sorted((x.sku, x.requested, x.fulfilled, x.unit_price) for x in lines) == [
         ("bread", 1, 1, Decimal("2.20")),
