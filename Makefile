@@ -3,6 +3,7 @@
 #   make test    lint + every test (needs PostgreSQL: TEST_DATABASE_URL, a local server, or Docker)
 #   make demo    run the default scenario against both services on SQLite (no Docker, no Postgres)
 #   make images  build the three images (TAG=... overrides the short git SHA); images-check runs them
+#   make cluster make dev | make deploy, make smoke   the kind cluster, Tilt, or a Helm release
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -19,9 +20,18 @@ COVERAGE := $(foreach package,$(TEST_PACKAGES),--cov=$(package)) --cov-report=te
 # Choose the PostgreSQL server for the tests (TEST_DATABASE_URL, a local one, or Docker) or stop.
 # The images' tag: the short git SHA unless TAG=... is given (never `latest`).
 TAG ?=
+# What make deploy / smoke / undeploy act on (the kind cluster of kind-config.yaml).
+RELEASE ?= dss
+CLUSTER ?= demand-supply-sim
+IMAGE_TAG = $(or $(TAG),$(shell git rev-parse --short HEAD 2>/dev/null),dev)
+# make deploy: extra values (e.g. VALUES=charts/demand-supply-sim/ci/kind-values.yaml) and how
+# long helm waits for the release to become ready.
+VALUES ?=
+HELM_TIMEOUT ?= 10m
+CLUSTER_ENV = CLUSTER=$(CLUSTER) RELEASE=$(RELEASE) HELM_TIMEOUT=$(HELM_TIMEOUT)
 WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
 
-.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim fuzz serve-inventory serve-store images images-check clean
+.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim fuzz serve-inventory serve-store images images-check test-chart cluster cluster-down dev deploy smoke undeploy clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -69,10 +79,33 @@ serve-store: setup ## run store_service on :8001 (STORE_DATABASE_URL or data/sto
 	$(PY) -m store_service serve --reload
 
 images: setup ## build the three images, tagged TAG (default: the short git SHA)
-	$(PY) scripts/images.py build $(if $(TAG),--tag $(TAG))
+	$(PY) scripts/images.py build --tag $(IMAGE_TAG)
 
 images-check: setup ## run each image non-root, read-only root, against PostgreSQL; a 1-day sim run
 	$(WITH_TEST_DB) $(PY) scripts/images.py check $(if $(TAG),--tag $(TAG))
+
+test-chart: setup ## the chart's and the dev loop's tests (Tiltfile, workflows, smoke test)
+	$(PY) -m pytest tests/chart tests/devloop tests/smoke
+
+cluster: ## a kind cluster with a local registry on 127.0.0.1:5001 (idempotent)
+	$(CLUSTER_ENV) scripts/cluster.sh up
+
+cluster-down: ## delete the kind cluster and its registry (idempotent)
+	$(CLUSTER_ENV) scripts/cluster.sh down
+
+dev: ## tilt up: build, deploy with dev values, live-sync code, forward 8001/8002/5432
+	@command -v tilt >/dev/null || { echo "make dev needs tilt: https://docs.tilt.dev/install.html" >&2; exit 1; }
+	@command -v helm >/dev/null || { echo "make dev needs helm (Tilt renders the chart with it): https://helm.sh/docs/intro/install/" >&2; exit 1; }
+	tilt up
+
+deploy: setup ## build the images, kind load them, helm upgrade --install --wait (TAG, VALUES)
+	$(CLUSTER_ENV) PYTHON=$(PY) scripts/cluster.sh deploy $(IMAGE_TAG) $(VALUES)
+
+smoke: setup ## check a running release: workloads ready, the Job done, the APIs and the run's data
+	$(PY) -m testkit.smoke --release $(RELEASE) $(ARGS)
+
+undeploy: ## helm uninstall the release (the database volume and its Secret are kept)
+	$(CLUSTER_ENV) scripts/cluster.sh undeploy
 
 clean: ## remove the virtualenv, local SQLite data and outputs
 	rm -rf $(VENV) data out .pytest_cache .coverage
