@@ -70,7 +70,9 @@ def test_it_pins_a_tilt_version_and_allows_only_the_kind_cluster(declared: Decla
 
 @pytest.mark.parametrize("context", ["kind-kind", "docker-desktop", "prod"])
 def test_any_other_context_stops_it_saying_how_to_get_the_right_one(context: str) -> None:
-    with pytest.raises(TiltfileFailed, match=f"only to {KIND_CONTEXT}, not {context}.*make cluster"):
+    with pytest.raises(
+        TiltfileFailed, match=f"only to {KIND_CONTEXT}, not {context}.*make cluster"
+    ):
         evaluate(context=context)
 
 
