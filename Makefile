@@ -84,8 +84,8 @@ images: setup ## build the three images, tagged TAG (default: the short git SHA)
 images-check: setup ## run each image non-root, read-only root, against PostgreSQL; a 1-day sim run
 	$(WITH_TEST_DB) $(PY) scripts/images.py check $(if $(TAG),--tag $(TAG))
 
-test-chart: setup ## the chart's and the dev loop's tests (Tiltfile, workflows, smoke test)
-	$(PY) -m pytest tests/chart tests/devloop tests/smoke
+test-chart: setup ## the chart's and the dev loop's tests (Tiltfile, workflows, cluster script)
+	$(PY) -m pytest tests/chart tests/devloop
 
 cluster: ## a kind cluster with a local registry on 127.0.0.1:5001 (idempotent)
 	$(CLUSTER_ENV) scripts/cluster.sh up
