@@ -67,7 +67,7 @@ up() {
   if cluster_exists; then
     say "cluster   $CLUSTER already exists"
   else
-    say "cluster   creating $CLUSTER (kind-config.yaml; about a minute)"
+    say "cluster   creating $CLUSTER (kind-config.yaml)"
     kind create cluster --config kind-config.yaml --name "$CLUSTER"
   fi
 
