@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -89,7 +90,9 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     workers = args.workers or getattr(settings, "web_concurrency", 1)
-    if workers > 1 and not args.reload:
+    # The chart names a metrics directory whatever the worker count (and under --reload):
+    # prometheus_client then writes there, so it must exist and start empty.
+    if (workers > 1 and not args.reload) or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         share_metrics_between_workers()
     uvicorn.run(
         f"{service.name}.api.app:create_app",

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from testkit.processes import ROOT, free_port
+from testkit.processes import ROOT, ServiceProcess, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -63,3 +63,20 @@ def test_an_edit_to_servicekit_or_the_package_reloads_the_server(tmp_path: Path,
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+@pytest.mark.parametrize("extra_args", [[], ["--reload"]])
+def test_one_worker_serves_with_the_charts_metrics_directory(tmp_path: Path, extra_args):
+    """The chart sets PROMETHEUS_MULTIPROC_DIR to a folder of the pod's empty /tmp for any
+    worker count (the dev values add --reload): the service creates it and serves."""
+    metrics_dir = tmp_path / "tmp" / "metrics"  # does not exist yet, as in a new pod
+    env = {
+        "INVENTORY_DATABASE_URL": f"sqlite:///{tmp_path / 'inventory.db'}",
+        "WEB_CONCURRENCY": "1",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    with ServiceProcess("inventory_service", env, extra_args=extra_args) as service:
+        assert httpx.get(f"{service.url}/locations", timeout=5).status_code == 200
+        metrics = httpx.get(f"{service.url}/metrics", timeout=5)
+    assert metrics.status_code == 200 and "http_requests_total" in metrics.text
+    assert metrics_dir.is_dir()
