@@ -114,7 +114,7 @@ def pgbench(clients: int, seconds: float) -> float | None:
 def measure(concurrency: list[int], workers: list[int], seconds: float) -> dict[str, Any]:
     results: dict[str, Any] = {"pgbench_tps": {}, "runs": []}
     for count in workers:
-        with running_services("postgresql", workers=count, pool_size=20) as services:
+        with running_services("postgresql", workers=count) as services:
             seed(services.store.url, services.inventory.url)
             load(services.store.url, 4, 2)  # warm up: connections, caches, the JIT of habit
             for clients in concurrency:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from sqlalchemy import Connection, Table, bindparam, exists, or_, select, update
+from sqlalchemy import Connection, Table, bindparam, case, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -104,6 +104,15 @@ def something_due(location_id: Any, until: Any) -> Any:
 _LOCATION = bindparam("location_id")
 _UNTIL = bindparam("until", type_=UTCDateTime)
 LOCK_LOCATION = select(LOCATIONS.c.clock).where(LOCATIONS.c.id == _LOCATION).with_for_update()
+_DATED = bindparam("b_dated", type_=UTCDateTime)
+# Lock the location and move its clock to a write's time in one statement; the clock it
+# answers is the later of the two (a clock later than the write's time: a write in the past).
+LOCK_AND_DATE = (
+    update(LOCATIONS)
+    .where(LOCATIONS.c.id == _LOCATION)
+    .values(clock=case((LOCATIONS.c.clock < _DATED, _DATED), else_=LOCATIONS.c.clock))
+    .returning(LOCATIONS.c.clock)
+)
 DUE = select(something_due(_LOCATION, _UNTIL).label("due"))
 _ISSUE = (ISSUES.c.location_id == _LOCATION, ISSUES.c.reference == bindparam("reference"))
 DUE_AND_ISSUE = select(
@@ -157,6 +166,7 @@ class LocationRepository:
         until: datetime,
         skus: Iterable[str] = (),
         reference: str | None = None,
+        dated: datetime | None = None,
     ) -> Location:
         """Load the location for a request at ``until`` and hold its row lock until the
         transaction ends.
@@ -168,9 +178,14 @@ class LocationRepository:
         the requests this one waited for committed. With a ``reference`` whose issue is
         already recorded, only that record is loaded (into ``recorded_issues``): a repeat
         needs nothing else.
+
+        ``dated``: the write's time, for a write after which the clock is that time (an
+        issue): the lock moves the clock there at once, one round trip fewer while the lock
+        is held. The location's clock is then the later of the two; a transaction that does
+        not commit (a refusal, a repeat) leaves it where it was.
         """
-        key = {"location_id": location_id, "until": until}
-        row = self.connection.execute(LOCK_LOCATION, key).first()
+        key = {"location_id": location_id, "until": until, "b_dated": dated}
+        row = self.connection.execute(LOCK_AND_DATE if dated else LOCK_LOCATION, key).first()
         if row is None:
             raise UnknownLocation(location_id)
         location = Location(location_id, row.clock)

@@ -76,7 +76,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings.log_level, settings.log_format)
     engine = make_engine(settings.database_url, settings.db_pool_size)
     app, registry = service_app(
-        title="inventory_service", description=DESCRIPTION, engine=engine, routers=[router]
+        title="inventory_service",
+        description=DESCRIPTION,
+        engine=engine,
+        routers=[router],
+        threads=settings.db_pool_size,
     )
     bind_units_of_work(app, engine, UnitOfWork, DomainMetrics(registry).publish)
     install_domain_errors(app, InventoryError, STATUS_OF_ERROR)

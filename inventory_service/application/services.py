@@ -92,8 +92,11 @@ def issue(
     """
     with uow:
         skus = [sku for sku, _ in lines]
-        location = uow.locations.lock(location_id, _load_until(at), skus, reference)
-        record, replayed = location.issue(reference, _when(at, location), lines)
+        # Locked with its clock moved to the issue's time; without ``at`` that is the later
+        # of now and the clock, as `_when` dates it: in the order the issues are applied.
+        until = _load_until(at)
+        location = uow.locations.lock(location_id, until, skus, reference, dated=until)
+        record, replayed = location.issue(reference, at or location.clock, lines)
         if not replayed:
             uow.locations.save(location)
             uow.commit()

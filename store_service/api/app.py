@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         engine=engine,
         routers=[router],
+        threads=settings.db_pool_size,
         # The inventory is reported, but only the store's own database decides readiness.
         extra_checks=lambda: {"inventory": inventory.health()},
         closers=[inventory.close],

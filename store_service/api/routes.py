@@ -1,4 +1,9 @@
-"""The HTTP routes: thin translations between HTTP and the use cases and queries."""
+"""The HTTP routes: thin translations between HTTP and the use cases and queries.
+
+Routes that call the inventory are ``async`` and run their blocking work on the threads kept
+for waiting on a peer (`servicekit.app.waiting_on_a_peer`); the others are plain ``def``, on
+the threads of the database work.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from typing import Annotated, Callable
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy import Connection
 
-from servicekit.app import get_reader, get_unit_of_work
+from servicekit.app import get_reader, get_unit_of_work, waiting_on_a_peer
 from servicekit.http import (
     ID_PATTERN,
     Page,
@@ -128,7 +133,7 @@ def put_product(
     response_model_exclude_none=True,
     responses=error_responses(404, 503),
 )
-def list_products(
+async def list_products(
     store: StoreId,
     reader: ReaderDep,
     inventory: InventoryDep,
@@ -139,13 +144,17 @@ def list_products(
     ] = False,
     at: AtQuery = None,
 ) -> Page[ProductOut]:
-    with reader() as connection:  # closed before the inventory is asked
-        products, total = queries.list_products(
-            connection, store, page.limit, page.offset, category
-        )
-    available = queries.availability(inventory, store, products, at) if availability else {}
-    data = [ProductOut.from_domain(product, available.get(product.sku)) for product in products]
-    return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+    def look() -> Page[ProductOut]:
+        with reader() as connection:  # closed before the inventory is asked
+            products, total = queries.list_products(
+                connection, store, page.limit, page.offset, category
+            )
+        available = queries.availability(inventory, store, products, at) if availability else {}
+        data = [ProductOut.from_domain(item, available.get(item.sku)) for item in products]
+        return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+
+    return await waiting_on_a_peer(look)
 
 
 @router.get(
@@ -155,14 +164,18 @@ def list_products(
     response_model=ProductOut,
     responses=error_responses(404, 503),
 )
-def get_product(
+async def get_product(
     store: StoreId, sku: Sku, reader: ReaderDep, inventory: InventoryDep, at: AtQuery = None
 ) -> ProductOut:
     """``available`` is read from the inventory at ``at``; 503 when the inventory is down."""
-    with reader() as connection:
-        product = queries.get_product(connection, store, sku)
-    available = queries.availability(inventory, store, [product], at)
-    return ProductOut.from_domain(product, available[sku])
+
+    def look() -> ProductOut:
+        with reader() as connection:
+            product = queries.get_product(connection, store, sku)
+        available = queries.availability(inventory, store, [product], at)
+        return ProductOut.from_domain(product, available[sku])
+
+    return await waiting_on_a_peer(look)
 
 
 # -- carts and checkout ---------------------------------------------------------------------
@@ -225,7 +238,7 @@ def set_cart_item(cart: CartId, sku: Sku, body: CartItemPut, uow: UowDep) -> Car
         **error_responses(404, 409, 503),
     },
 )
-def checkout(
+async def checkout(
     cart: CartId,
     uow: UowDep,
     inventory: InventoryDep,
@@ -238,7 +251,8 @@ def checkout(
     A repeat answers 200 with the same order. When the inventory is down or times out: 503,
     nothing sold, the cart stays open; retrying is safe and never issues stock twice.
     """
-    result = services.checkout(uow, inventory, cart, body.at if body is not None else None)
+    at = body.at if body is not None else None
+    result = await waiting_on_a_peer(lambda: services.checkout(uow, inventory, cart, at))
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return OrderOut.from_domain(result.order)
@@ -308,6 +322,9 @@ def daily_sales(
     response_model=ReconciliationOut,
     responses=error_responses(404, 503),
 )
-def reconciliation(store: StoreId, reader: ReaderDep, inventory: InventoryDep) -> ReconciliationOut:
+async def reconciliation(
+    store: StoreId, reader: ReaderDep, inventory: InventoryDep
+) -> ReconciliationOut:
     """Units fulfilled across the store's orders vs units issued at its inventory location."""
-    return ReconciliationOut.from_domain(queries.reconcile(reader, inventory, store))
+    result = await waiting_on_a_peer(lambda: queries.reconcile(reader, inventory, store))
+    return ReconciliationOut.from_domain(result)
