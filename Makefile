@@ -4,6 +4,7 @@
 #   make demo    run the default scenario against both services on SQLite (no Docker, no Postgres)
 #   make images  build the three images (TAG=... overrides the short git SHA); images-check runs them
 #   make cluster make dev | make deploy, make smoke   the kind cluster, Tilt, or a Helm release
+#   make bench   the performance figures: customers/s, checkout throughput vs pgbench, cost per route
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -31,7 +32,7 @@ HELM_TIMEOUT ?= 10m
 CLUSTER_ENV = CLUSTER=$(CLUSTER) RELEASE=$(RELEASE) HELM_TIMEOUT=$(HELM_TIMEOUT)
 WITH_TEST_DB = TEST_DATABASE_URL="$$($(PY) -m testkit.database)" || exit 1; export TEST_DATABASE_URL;
 
-.PHONY: help setup demo lint fmt test test-unit test-inventory test-store test-sim fuzz serve-inventory serve-store images images-check test-chart cluster cluster-down dev deploy smoke undeploy clean
+.PHONY: help setup demo bench lint fmt test test-unit test-inventory test-store test-sim fuzz serve-inventory serve-store images images-check test-chart cluster cluster-down dev deploy smoke undeploy clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -46,6 +47,10 @@ $(VENV)/.installed: $(REQUIREMENTS)
 
 demo: setup ## run the default scenario against both services on SQLite; report in out/demo
 	$(PY) scripts/demo.py $(ARGS)
+
+bench: setup ## the README's performance figures (needs PostgreSQL and pgbench); bench/results/*.json
+	@command -v pgbench >/dev/null || { echo "make bench needs pgbench (Debian/Ubuntu: apt-get install postgresql-contrib)" >&2; exit 1; }
+	$(WITH_TEST_DB) $(PY) bench/run.py $(ARGS)
 
 lint: setup ## black --check and flake8 over every service
 	$(BIN)/black --check --quiet .
