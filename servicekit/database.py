@@ -40,8 +40,11 @@ def is_sqlite(url: str) -> bool:
 def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
     """Create the engine with the settings each backend needs to be correct under concurrency.
 
-    PostgreSQL: a bounded pool, pre-ping so a restarted server costs one failed request at most,
-    and a connect timeout so a dead server answers 503 quickly instead of hanging a request.
+    PostgreSQL: a pool of ``pool_size`` connections and no more (no request holds one across a
+    call to another service, so a few serve many; a request beyond waits up to 10 s for one,
+    and opening and closing extra ones under load cost more than the wait), pre-ping so a
+    restarted server costs one failed request at most, and a connect timeout so a dead server
+    answers 503 quickly instead of hanging a request.
     ``pooled=False`` opens a connection per use and closes it after (tests that start
     many threads use it, so idle connections do not pile up against the server's limit).
 
@@ -78,7 +81,7 @@ def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         pool_pre_ping=True,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},

@@ -66,9 +66,8 @@ def store_server(
     """A real store_service process on a free port, on its own PostgreSQL database, talking
     to `inventory_server` over HTTP.
 
-    Its pool (20 + 20 overflow) matches uvicorn's 40 worker threads: a checkout holds its
-    connection while it waits for the inventory, so a smaller pool would make a burst of
-    concurrent checkouts queue for connections instead of for the inventory.
+    Its pool of 20 connections serves the 50-client concurrency tests without making them
+    queue long for a connection (a checkout holds none while it waits for the inventory).
     """
     log = Path(tmp_path_factory.mktemp("logs")) / "store.log"
     process = ServiceProcess(

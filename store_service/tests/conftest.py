@@ -44,7 +44,7 @@ def iso(moment: datetime) -> str:
 
 @pytest.fixture(scope="session")
 def engine(store_database_url: str) -> Iterator[Engine]:
-    # 10 + 10 overflow: enough for the 20-thread checkout tests, few idle connections after.
+    # 10 connections: the 20-thread checkout tests take turns, and few stay idle after.
     engine = make_engine(store_database_url, pool_size=10)
     yield engine
     engine.dispose()

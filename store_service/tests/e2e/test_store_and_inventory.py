@@ -169,9 +169,9 @@ def test_a_checkout_that_timed_out_after_reaching_the_inventory_is_issued_once(
 
 
 @pytest.fixture
-def store_with_two_connections(store_database_url, inventory_server, tmp_path: Path):
-    """A store process whose pool holds 1 connection (+1 overflow), patient with the
-    inventory: a checkout that held its connection while waiting would starve the rest."""
+def store_with_one_connection(store_database_url, inventory_server, tmp_path: Path):
+    """A store process whose pool holds 1 connection, patient with the inventory: a
+    checkout that held its connection while waiting would starve the rest."""
     env = {
         "STORE_DATABASE_URL": store_database_url,
         "STORE_DB_POOL_SIZE": "1",
@@ -184,12 +184,12 @@ def store_with_two_connections(store_database_url, inventory_server, tmp_path: P
 
 
 def test_checkouts_waiting_for_a_slow_inventory_leave_the_store_answering(
-    store_with_two_connections, inventory_http, inventory_database_url
+    store_with_one_connection, inventory_http, inventory_database_url
 ):
     """Four checkouts wait for the inventory (another transaction holds the location's lock
-    there) while the store, with two database connections, serves everything else: no
+    there) while the store, with one database connection, serves everything else: no
     checkout holds a connection or a transaction across its call."""
-    store = store_with_two_connections
+    store = store_with_one_connection
     store_id = new_store(store, {"milk": 1.49, "bread": 2.2})
     stock(inventory_http, store_id, {"milk": 10, "bread": 10})
     carts = [new_cart(store, store_id, {"milk": 1}) for _ in range(4)]
