@@ -31,7 +31,10 @@ class RunPlan:
 
     scenario: Scenario
     scenario_file: str
-    key: str  # names the run: ``run-<scenario>-<8 hex>``; its stores are ``<key>-r<k>``
+    # Names the run: ``run-<scenario>-<8 hex>``. Replication 1 (the scenario's own seed) runs in
+    # the store of that very id, so a single run's store is its key; replication k >= 2 in
+    # ``<key>-r<k>``.
+    key: str
     replications: int
     output_dir: Path
     comparison: str | None = None  # the key of the ``compare`` this run is part of
@@ -39,7 +42,8 @@ class RunPlan:
     def replication(self, number: int) -> tuple[Scenario, str]:
         """The scenario (with the replication's seed) and the store id of replication k."""
         seed = replication_seed(self.scenario.seed, number)
-        return self.scenario.with_overrides(seed=seed), f"{self.key}-r{number}"
+        store = self.key if number == 1 else f"{self.key}-r{number}"
+        return self.scenario.with_overrides(seed=seed), store
 
 
 class Services(Protocol):

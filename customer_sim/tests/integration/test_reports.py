@@ -69,7 +69,7 @@ def test_a_run_writes_its_summary_daily_rows_plots_and_report(tmp_path):
     assert summary["kpis"]["units_sold"]["mean"] == 11.5
     assert summary["kpis"]["units_sold"]["half_width"] > 0
     first = summary["per_replication"][0]
-    assert (first["seed"], first["store_id"]) == (11, f"{plan.key}-r1")
+    assert (first["seed"], first["store_id"]) == (11, plan.key)
     assert first["kpis"]["units_sold"] == 20 and first["kpis"]["purchase_orders"] == 1
     assert first["checks"]["reconciliation_balanced"] is True
     assert first["skus"]["milk"]["final_on_hand"] == 30 - 8  # from the ledger
@@ -129,7 +129,7 @@ def test_the_text_of_a_run():
     plan = RunPlan(scenario, "x.yaml", "run-test-1", 1, None)  # type: ignore[arg-type]
     run, _ = replications(plan, [BUSY])
     text = describe_run(run)
-    assert "1 replication (store run-test-1-r1)" in text
+    assert "1 replication (store run-test-1)" in text
     assert "fill rate (sold / wanted)" in text and "milk" in text and "±" not in text
 
 

@@ -63,7 +63,7 @@ def test_runs_and_their_replications_are_recorded_listed_and_found(url, tmp_path
         ]
         found = runs.get_run(str(first))
         assert found == runs.get_run("run-test-5e5e5e5e") == runs.get_run("run-test-5e5e5e5e-r2")
-        assert found.store_ids == ["run-test-5e5e5e5e-r1", "run-test-5e5e5e5e-r2"]
+        assert found.store_ids == ["run-test-5e5e5e5e", "run-test-5e5e5e5e-r2"]
         assert found.replications == 2 and found.finished_at is not None
         assert found.fill_rate == pytest.approx(results[0].kpis().fill_rate)
         assert runs.get_run("run-test-6f").error == "store unreachable"
