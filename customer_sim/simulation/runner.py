@@ -30,8 +30,8 @@ class InconsistentRun(Exception):
 
 def new_run_key(scenario_name: str) -> str:
     """A fresh key per run, e.g. ``run-default-1a2b3c4d``: it names the run, its report folder
-    and its stores (the key itself for replication 1, then ``<key>-r2``, ...). Not drawn from the seeded streams: it never
-    influences the run."""
+    and its stores (the key itself for replication 1, then ``<key>-r2``, ...). Not drawn from
+    the seeded streams: it never influences the run."""
     return f"run-{scenario_name}-{uuid.uuid4().hex[:8]}"
 
 
