@@ -32,3 +32,13 @@ def sim_database_url(postgres_admin_url: str) -> Iterator[str]:
     url = database.create_database(postgres_admin_url, "dss_test_customer_sim")
     yield url
     database.drop_database(postgres_admin_url, url)
+
+
+@pytest.fixture
+def sim_env(sim_database_url, monkeypatch, tmp_path):
+    """The command line's environment: the PostgreSQL run database, quiet logs, and a
+    temporary working directory (where ``out/`` would go)."""
+    monkeypatch.setenv("SIM_DATABASE_URL", sim_database_url)
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path

@@ -30,14 +30,6 @@ pytestmark = pytest.mark.slow
 T_975_4 = 2.776  # Student's t, 97.5% quantile, 4 degrees of freedom, from the printed table
 
 
-@pytest.fixture
-def sim_env(sim_database_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("SIM_DATABASE_URL", sim_database_url)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def cli(services, command: str, *args: str) -> int:
     store, inventory = services
     return main([command, *args, "--store-url", store.url, "--inventory-url", inventory.url,

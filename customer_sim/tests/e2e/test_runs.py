@@ -26,14 +26,6 @@ pytestmark = pytest.mark.slow
 SCENARIOS = ROOT / "customer_sim" / "scenarios"
 
 
-@pytest.fixture
-def sim_env(sim_database_url, monkeypatch, tmp_path):
-    monkeypatch.setenv("SIM_DATABASE_URL", sim_database_url)
-    monkeypatch.setenv("LOG_LEVEL", "WARNING")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def run(services, scenario: Path, out: Path, *extra: str) -> int:
     store, inventory = services
     return run_with(store.url, inventory.url, scenario, out, *extra)
