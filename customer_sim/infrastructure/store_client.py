@@ -47,9 +47,6 @@ class StoreClient(ServiceClient):
             body["items"] = [{"sku": sku, "quantity": quantity} for sku, quantity in items]
         return self.call("POST", f"/stores/{store_id}/carts", json_body=body)["id"]
 
-    def set_cart_item(self, cart_id: str, sku: str, quantity: int) -> None:
-        self.call("PUT", f"/carts/{cart_id}/items/{sku}", json_body={"quantity": quantity})
-
     def checkout(self, cart_id: str, at: datetime) -> PlacedOrder:
         order = self.call(
             "POST", f"/carts/{cart_id}/checkout", json_body={"at": at.isoformat()}, idempotent=True

@@ -96,7 +96,7 @@ def test_checkout_is_retried_because_the_store_makes_it_idempotent():
 def test_an_error_answer_is_not_retried_and_carries_the_detail():
     with store((422, {"detail": "sku 'x' is not sold here"})) as (client, server, _):
         with pytest.raises(ServiceError) as raised:
-            client.set_cart_item("c1", "x", 1)
+            client.open_cart("s1", "customer-1", [("x", 1)])
         assert raised.value.status == 422
         assert "sku 'x' is not sold here" in str(raised.value)
         assert len(server.received) == 1
