@@ -13,6 +13,7 @@ simulator image for one function; the tests check it against printed table value
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from statistics import fmean, stdev
@@ -64,8 +65,11 @@ def student_t_cdf(t: float, df: float) -> float:
     return 1.0 - tail if t > 0 else tail
 
 
+@functools.cache
 def student_t_quantile(p: float, df: float) -> float:
-    """The t with P(T <= t) = p: bisection on the CDF, to about 1e-12."""
+    """The t with P(T <= t) = p: bisection on the CDF, to about 1e-12. Kept once computed:
+    a report asks for the same one or two quantiles thousands of times (every KPI of every
+    SKU, table and plot), and each costs a few hundred CDF evaluations."""
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be between 0 and 1, got {p}")
     if df <= 0:
