@@ -233,7 +233,7 @@ def plot_daily_sales(run: ReplicatedRun, path: Path) -> None:
     save(figure, path)
 
 
-def _interval(estimate: Estimate | Difference | None) -> tuple[float, float]:
+def _interval(estimate: Estimate | None) -> tuple[float, float]:
     """(mean, half-width) to plot: NaN leaves a gap, no interval draws no bar."""
     if estimate is None or estimate.mean is None:
         return math.nan, 0.0
@@ -242,7 +242,7 @@ def _interval(estimate: Estimate | Difference | None) -> tuple[float, float]:
 
 def _points(
     axes: Axes,
-    values: Sequence[Estimate | Difference | None],
+    values: Sequence[Estimate | None],
     offset: float,
     scale: float,
     colour: str,

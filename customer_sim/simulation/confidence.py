@@ -123,13 +123,9 @@ def estimate(values: Sequence[float | None], confidence: float = CONFIDENCE) -> 
 
 
 @dataclass(frozen=True)
-class Difference:
-    """``other - baseline`` over paired replications, and whether it is significant (its
-    confidence interval excludes zero; never with fewer than two pairs)."""
-
-    mean: float | None
-    half_width: float | None
-    n: int
+class Difference(Estimate):
+    """``other - baseline`` estimated over paired replications, and whether it is significant
+    (its confidence interval excludes zero; never with fewer than two pairs)."""
 
     @property
     def significant(self) -> bool:
@@ -148,6 +144,5 @@ def paired_difference(
     if len(baseline) != len(other):
         raise ValueError("paired comparisons need as many replications on both sides")
     differences = [b - a for a, b in zip(baseline, other) if a is not None and b is not None]
-    if not differences:
-        return Difference(None, None, 0)
-    return Difference(fmean(differences), half_width(differences, confidence), len(differences))
+    paired = estimate(differences, confidence)
+    return Difference(paired.mean, paired.half_width, paired.n)

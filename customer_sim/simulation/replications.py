@@ -51,7 +51,7 @@ class RunInfo:
     description: str
     seed: int
     days: int
-    start: datetime
+    start: datetime | None  # None for a run converted from before start was recorded
     skus: list[SkuInfo]
 
     @classmethod
@@ -133,7 +133,7 @@ class ReplicatedRun:
         }
 
 
-def _estimate_json(value: Estimate | Difference) -> dict[str, Any]:
+def _estimate_json(value: Estimate) -> dict[str, Any]:
     figures: dict[str, Any] = {"mean": value.mean, "half_width": value.half_width, "n": value.n}
     if isinstance(value, Difference):
         figures["significant"] = value.significant

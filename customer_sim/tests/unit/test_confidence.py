@@ -100,6 +100,8 @@ def test_a_paired_difference_against_students_sleep_data():
     assert difference.mean - difference.half_width == pytest.approx(-2.4598858, abs=1e-6)
     assert difference.mean + difference.half_width == pytest.approx(-0.7001142, abs=1e-6)
     assert difference.significant and difference.n == 10
+    # a difference is an estimate like any other: its interval is the paired t interval
+    assert difference.interval == pytest.approx((-2.4598858, -0.7001142), abs=1e-6)
 
 
 def test_when_a_difference_is_significant():
