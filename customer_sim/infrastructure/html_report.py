@@ -16,12 +16,12 @@ from customer_sim.domain.scenario import Scenario
 from customer_sim.infrastructure.tables import (
     Table,
     comparison_table,
-    format_estimate,
     headline,
     kpi_table,
     sku_comparison_table,
+    sku_kpis_table,
 )
-from customer_sim.simulation.kpis import KPIS, Group, Scope, kpis_of
+from customer_sim.simulation.kpis import KPIS
 from customer_sim.simulation.replications import Comparison, ReplicatedRun
 
 STYLE = """
@@ -73,21 +73,6 @@ def image_html(path: Path, caption: str) -> str:
         f'<figure><img src="data:image/png;base64,{data}" alt="{escape(caption)}">'
         f"<figcaption>{escape(caption)}</figcaption></figure>"
     )
-
-
-def sku_kpis_table(run: ReplicatedRun) -> Table:
-    """Every per-SKU KPI: one row per KPI, one column per SKU."""
-    estimates = run.sku_estimates()
-    table = Table(["KPI", *(f"{sku.sku} ({sku.policy})" for sku in run.info.skus)], [])
-    group: Group | None = None
-    for kpi in kpis_of(Scope.SKU):
-        if kpi.group is not group:
-            group = kpi.group
-            table.sections.add(len(table.rows))
-            table.rows.append([group.value, *([""] * len(run.info.skus))])
-        cells = [format_estimate(kpi.kind, estimates[sku.sku][kpi.key]) for sku in run.info.skus]
-        table.rows.append([kpi.label, *cells])
-    return table
 
 
 def replications_table(run: ReplicatedRun) -> Table:

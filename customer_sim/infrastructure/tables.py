@@ -96,11 +96,12 @@ def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line(header), rule, *(line(row) for row in rows)])
 
 
-def _grouped(header: list[str], cells: dict[str, list[str]]) -> Table:
-    """KPI rows under their section names (service, demand, stock, costs)."""
+def _grouped(header: list[str], cells: dict[str, list[str]], scope: Scope = Scope.RUN) -> Table:
+    """The KPIs of ``scope``, a row each, under their section names (service, demand, stock,
+    costs)."""
     table = Table(header, [])
     group: Group | None = None
-    for kpi in kpis_of(Scope.RUN):
+    for kpi in kpis_of(scope):
         if kpi.group is not group:
             group = kpi.group
             table.sections.add(len(table.rows))
@@ -126,6 +127,17 @@ def sku_table(run: ReplicatedRun) -> Table:
         cells = [format_estimate(KPI_BY_KEY[key].kind, estimates[key]) for key in SKU_COLUMNS]
         rows.append([sku.sku, sku.policy, *cells])
     return Table(["sku", "policy", *(KPI_BY_KEY[key].short for key in SKU_COLUMNS)], rows)
+
+
+def sku_kpis_table(run: ReplicatedRun) -> Table:
+    """Every per-SKU KPI: one row per KPI, one column per SKU (the report's full view)."""
+    estimates = run.sku_estimates()
+    cells = {
+        kpi.key: [format_estimate(kpi.kind, estimates[sku.sku][kpi.key]) for sku in run.info.skus]
+        for kpi in kpis_of(Scope.SKU)
+    }
+    header = ["KPI", *(f"{sku.sku} ({sku.policy})" for sku in run.info.skus)]
+    return _grouped(header, cells, Scope.SKU)
 
 
 def comparison_table(comparison: Comparison) -> Table:

@@ -10,6 +10,7 @@ from customer_sim.infrastructure.tables import (
     format_difference,
     format_estimate,
     kpi_table,
+    sku_kpis_table,
 )
 from customer_sim.simulation.confidence import Difference, Estimate
 from customer_sim.simulation.kpis import Kind, KpiSet
@@ -107,3 +108,18 @@ def test_one_replication_prints_plain_values():
     run = a_run("single", [0.9321], [2841])
     table = str(kpi_table([run], ["single"]))
     assert "93.2%" in table and "±" not in table and "2,841" in table
+
+
+def test_every_sku_kpi_in_one_table_under_its_sections():
+    run = a_run("a", [0.90, 0.92, 0.94], [100, 110, 120])
+    table = sku_kpis_table(run)
+    assert table.header == ["KPI", "milk (rQ)"]
+    assert [table.rows[i][0] for i in sorted(table.sections)] == [
+        "service",
+        "demand",
+        "stock",
+        "costs",
+    ]
+    on_hand = next(row for row in table.rows if row[0].strip() == "average on hand (units)")
+    assert on_hand[1] == "11.0 ± 2.5"  # 10, 11, 12: s = 1, t(0.975, 2) / sqrt(3) = 2.484
+    assert not any(row[0].strip() == "customers arrived" for row in table.rows)  # not a SKU's
