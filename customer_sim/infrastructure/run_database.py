@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from alembic import command
 from alembic.config import Config
@@ -41,7 +41,7 @@ from sqlalchemy import (
 from customer_sim.simulation.kpis import Kind, KpiSet, Scope, kpis_of
 from customer_sim.simulation.recording import RunPlan
 from customer_sim.simulation.replications import ReplicatedRun, RunInfo, SkuInfo
-from customer_sim.simulation.results import ReplicationKpis, RunResult
+from customer_sim.simulation.results import ReplicationKpis
 from servicekit.database import NAMING_CONVENTION, UTCDateTime, for_writing, make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -194,36 +194,44 @@ class RunDatabase:
             )
             return int(result.inserted_primary_key[0])
 
-    def record_replication(self, run_id: int, result: RunResult, error: str | None) -> None:
-        """One finished replication: its KPIs overall, per SKU and per day."""
-        kpis = result.replication_kpis()
-        key = {"run_id": run_id, "number": kpis.number}
-        policies = {product.sku: product.policy.type for product in result.scenario.products}
+    def record_replication(
+        self,
+        run_id: int,
+        replication: ReplicationKpis,
+        skus: Sequence[SkuInfo],
+        error: str | None,
+    ) -> None:
+        """One finished replication: its KPIs overall, per SKU (``skus``: the scenario's, in
+        its order, with their policies) and per day."""
+        key = {"run_id": run_id, "number": replication.number}
         with self._writer.begin() as connection:
             connection.execute(
                 REPLICATIONS.insert().values(
                     **key,
-                    seed=kpis.seed,
-                    store_id=kpis.store_id,
+                    seed=replication.seed,
+                    store_id=replication.store_id,
                     status="failed" if error else "succeeded",
                     error=error,
-                    reconciled=kpis.reconciled,
-                    performance=_json_safe(result.performance),
-                    **kpis.run.as_dict(Scope.RUN),
+                    reconciled=replication.reconciled,
+                    performance=_json_safe(replication.performance),
+                    **replication.run.as_dict(Scope.RUN),
                 )
             )
             connection.execute(
                 SKU_RESULTS.insert(),
                 [
-                    {**key, "sku": sku, "position": position, "policy": policies[sku],
-                     **values.as_dict(Scope.SKU)}  # fmt: skip
-                    for position, (sku, values) in enumerate(kpis.skus.items())
+                    {**key, "sku": sku.sku, "position": position, "policy": sku.policy,
+                     **replication.skus[sku.sku].as_dict(Scope.SKU)}  # fmt: skip
+                    for position, sku in enumerate(skus)
                 ],
             )
-            if kpis.days:
+            if replication.days:
                 connection.execute(
                     DAILY_RESULTS.insert(),
-                    [{**key, "day": day, **values.as_dict(Scope.DAY)} for day, values in kpis.days],
+                    [
+                        {**key, "day": day, **values.as_dict(Scope.DAY)}
+                        for day, values in replication.days
+                    ],
                 )
 
     def finish_run(self, run_id: int, status: str, error: str | None = None) -> None:

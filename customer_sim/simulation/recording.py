@@ -15,13 +15,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator, Protocol, Sequence
 
 from customer_sim.domain.scenario import Scenario
 from customer_sim.simulation.environment import Progress
 from customer_sim.simulation.ports import InventoryPort, StorePort
-from customer_sim.simulation.replications import ReplicatedRun, RunInfo, replication_seed
-from customer_sim.simulation.results import RunResult
+from customer_sim.simulation.replications import ReplicatedRun, RunInfo, SkuInfo, replication_seed
+from customer_sim.simulation.results import ReplicationKpis, RunResult
 from customer_sim.simulation.runner import InconsistentRun, run_scenario
 
 
@@ -57,7 +57,13 @@ class RunLog(Protocol):
 
     def start_run(self, plan: RunPlan) -> int: ...
 
-    def record_replication(self, run_id: int, result: RunResult, error: str | None) -> None: ...
+    def record_replication(
+        self,
+        run_id: int,
+        replication: ReplicationKpis,
+        skus: Sequence[SkuInfo],
+        error: str | None,
+    ) -> None: ...
 
     def finish_run(self, run_id: int, status: str, error: str | None = None) -> None: ...
 
@@ -151,22 +157,29 @@ def record_run(
     KPIs and reported like the others (the evidence, for whoever investigates); the run is
     then failed. Any other failure leaves only what had finished.
     """
+    info = RunInfo.of(plan.scenario)
     run_id = run_log.start_run(plan)
     results: list[RunResult] = []
+    replications: list[ReplicationKpis] = []
     failure: BaseException | None = None
     try:
         for _number, result, error in run_replications(plan, services, progress, parallel):
             if isinstance(error, InconsistentRun):
                 result = error.result
             if result is not None:
-                run_log.record_replication(run_id, result, None if error is None else str(error))
+                kpis = result.replication_kpis()  # once: the run database and the reports
+                run_log.record_replication(
+                    run_id, kpis, info.skus, None if error is None else str(error)
+                )
                 results.append(result)
+                replications.append(kpis)
             if error is not None and not isinstance(error, Cancelled) and failure is None:
                 failure = error
     except BaseException as error:  # interrupted, or the run database failed
         failure = failure or error
     results.sort(key=lambda result: result.replication)
-    run = ReplicatedRun(RunInfo.of(plan.scenario), [r.replication_kpis() for r in results])
+    replications.sort(key=lambda replication: replication.number)
+    run = ReplicatedRun(info, replications)
     try:
         if results and (failure is None or isinstance(failure, InconsistentRun)):
             write_reports(plan, run, results)

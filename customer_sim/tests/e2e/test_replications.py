@@ -19,6 +19,7 @@ from customer_sim.infrastructure.progress import LogProgress
 from customer_sim.infrastructure.reports import write_run_reports
 from customer_sim.infrastructure.run_database import RunDatabase
 from customer_sim.infrastructure.services import HttpServices
+from customer_sim.simulation.kpis import Scope
 from customer_sim.simulation.recording import RunPlan, record_run
 from customer_sim.simulation.runner import InconsistentRun, new_run_key
 from customer_sim.tests.builders import BASE, make_scenario, scenario_data, scenario_yaml
@@ -185,6 +186,13 @@ def test_a_replication_that_does_not_reconcile_fails_the_run(
     assert recorded[0].number == 1 and not recorded[0].reconciled
     summary = json.loads((plan.output_dir / "summary.json").read_text())
     assert summary["per_replication"][0]["checks"]["reconciliation_balanced"] is False
+    # the run database and the report hold the same figures of every replication recorded
+    reported = {r["replication"]: r for r in summary["per_replication"]}
+    assert sorted(reported) == [r.number for r in recorded]
+    for replication in recorded:
+        assert replication.run.as_dict(Scope.RUN) == reported[replication.number]["kpis"]
+        skus = {sku: kpis.as_dict(Scope.SKU) for sku, kpis in replication.skus.items()}
+        assert skus == reported[replication.number]["skus"]
     assert all(r.reconciled for r in recorded[1:])  # those beside it that finished in time
     stores = {s["id"] for s in every_page(store.url, "/stores")}
     if parallel == 1:  # one at a time: the failure stops the run before the next store opens

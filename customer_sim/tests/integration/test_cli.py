@@ -13,6 +13,7 @@ import pytest
 from customer_sim.cli import main
 from customer_sim.infrastructure.run_database import RunDatabase
 from customer_sim.simulation.recording import RunPlan
+from customer_sim.simulation.replications import RunInfo
 from customer_sim.simulation.runner import build_result
 from customer_sim.tests.builders import hand_built_run, make_scenario, scenario_data, scenario_yaml
 from testkit.processes import free_port
@@ -134,6 +135,7 @@ def test_list_and_show_read_the_run_database(tmp_path, capsys):
     failed = RunPlan(scenario, "default.yaml", "run-default-abc", 1, tmp_path / "abc")
     runs.finish_run(runs.start_run(failed), "failed", "store unreachable at http://x")
     plan = RunPlan(scenario, "test.yaml", "run-test-def", 2, tmp_path / "def")
+    info = RunInfo.of(scenario)
     run_id = runs.start_run(plan)
     results = []
     for number in (1, 2):
@@ -142,7 +144,7 @@ def test_list_and_show_read_the_run_database(tmp_path, capsys):
         result = build_result(built.scenario, store_id, built.outcome, built.records)
         result.replication = number
         results.append(result)
-        runs.record_replication(run_id, result, None)
+        runs.record_replication(run_id, result.replication_kpis(), info.skus, None)
     runs.finish_run(run_id, "succeeded")
     runs.close()
 

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from customer_sim.infrastructure.run_database import MIGRATIONS, METADATA, RunDatabase, migrate
 from customer_sim.simulation.recording import RunPlan
+from customer_sim.simulation.replications import RunInfo
 from customer_sim.simulation.runner import build_result
 from customer_sim.tests.builders import hand_built_run, make_scenario
 from servicekit.database import make_engine
@@ -51,8 +52,9 @@ def test_runs_and_their_replications_are_recorded_listed_and_found(url, tmp_path
         first = runs.start_run(plan)
         second = runs.start_run(failed)
         results = [a_result(plan, 1), a_result(plan, 2)]
+        info = RunInfo.of(plan.scenario)
         for result in results:
-            runs.record_replication(first, result, None)
+            runs.record_replication(first, result.replication_kpis(), info.skus, None)
         runs.finish_run(first, "succeeded")
         runs.finish_run(second, "failed", "store unreachable")
 
