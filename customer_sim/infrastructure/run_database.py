@@ -13,9 +13,11 @@ A KPI added to `KpiSet` needs a migration adding its column (a test compares the
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from statistics import fmean
 from typing import Any, Sequence
 
 from alembic import command
@@ -123,9 +125,11 @@ class RunRecord:
     id: int
     key: str
     scenario: str
+    description: str
     scenario_file: str
     seed: int
     days: int
+    start: datetime | None  # None for a run converted from before it was recorded
     replications: int
     comparison: str | None
     status: str
@@ -249,7 +253,7 @@ class RunDatabase:
     def list_runs(self, limit: int = 50) -> list[RunRecord]:
         with self.engine.connect() as connection:
             rows = connection.execute(select(RUNS).order_by(RUNS.c.id.desc()).limit(limit)).all()
-            return [self._record(connection, row) for row in rows]
+            return _records(connection, rows)
 
     def get_run(self, reference: str) -> RunRecord | None:
         """A run by its number, its key, or the store id of one of its replications."""
@@ -259,15 +263,12 @@ class RunDatabase:
             else:
                 owner = select(REPLICATIONS.c.run_id).where(REPLICATIONS.c.store_id == reference)
                 query = select(RUNS).where((RUNS.c.key == reference) | RUNS.c.id.in_(owner))
-            row = connection.execute(query).first()
-            return self._record(connection, row) if row is not None else None
+            rows = connection.execute(query.limit(1)).all()
+            return _records(connection, rows)[0] if rows else None
 
     def replicated_run(self, run: RunRecord) -> ReplicatedRun:
         """The run's recorded replications, as its reports were drawn from them."""
         with self.engine.connect() as connection:
-            start = connection.execute(
-                select(RUNS.c.start, RUNS.c.description).where(RUNS.c.id == run.id)
-            ).one()
             replications = connection.execute(
                 select(REPLICATIONS)
                 .where(REPLICATIONS.c.run_id == run.id)
@@ -283,47 +284,63 @@ class RunDatabase:
                 .where(DAILY_RESULTS.c.run_id == run.id)
                 .order_by(DAILY_RESULTS.c.number, DAILY_RESULTS.c.day)
             ).all()
-        order: dict[str, str] = {}
+        policies: dict[str, str] = {}
+        skus_of: dict[int, dict[str, KpiSet]] = defaultdict(dict)
         for row in skus:
-            order.setdefault(row.sku, row.policy)
+            policies.setdefault(row.sku, row.policy)
+            skus_of[row.number][row.sku] = _kpis(row)
+        days_of: dict[int, list[tuple[str, KpiSet]]] = defaultdict(list)
+        for row in days:
+            days_of[row.number].append((row.day, _kpis(row)))
         info = RunInfo(
             scenario=run.scenario,
-            description=start.description,
+            description=run.description,
             seed=run.seed,
             days=run.days,
-            start=start.start,
-            skus=[SkuInfo(sku, policy) for sku, policy in order.items()],
+            start=run.start,
+            skus=[SkuInfo(sku, policy) for sku, policy in policies.items()],
         )
-        return ReplicatedRun(info, [_replication(row, skus, days) for row in replications])
-
-    def daily_rows(self, run_id: int) -> list[dict[str, Any]]:
-        """Every replication's days, as ``daily.csv`` has them."""
-        with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(DAILY_RESULTS)
-                .where(DAILY_RESULTS.c.run_id == run_id)
-                .order_by(DAILY_RESULTS.c.number, DAILY_RESULTS.c.day)
-            ).all()
-        return [
-            {"replication": row.number, "day": row.day, **_kpis(row).as_dict(Scope.DAY)}
-            for row in rows
+        recorded = [
+            ReplicationKpis(
+                number=row.number,
+                seed=row.seed,
+                store_id=row.store_id,
+                run=_kpis(row),
+                skus=skus_of[row.number],
+                days=days_of[row.number],
+                reconciled=row.reconciled,
+                performance=row.performance or {},
+            )
+            for row in replications
         ]
+        return ReplicatedRun(info, recorded)
 
-    @staticmethod
-    def _record(connection: Connection, row: Any) -> RunRecord:
+
+def _records(connection: Connection, rows: Sequence[Any]) -> list[RunRecord]:
+    """Records of ``rows`` of RUNS, with their replications' stores and mean fill rate (one
+    query for all of them)."""
+    stores: dict[int, list[str]] = defaultdict(list)
+    rates: dict[int, list[float]] = defaultdict(list)
+    if rows:
         replications = connection.execute(
-            select(REPLICATIONS.c.store_id, REPLICATIONS.c.fill_rate)
-            .where(REPLICATIONS.c.run_id == row.id)
-            .order_by(REPLICATIONS.c.number)
+            select(REPLICATIONS.c.run_id, REPLICATIONS.c.store_id, REPLICATIONS.c.fill_rate)
+            .where(REPLICATIONS.c.run_id.in_([row.id for row in rows]))
+            .order_by(REPLICATIONS.c.run_id, REPLICATIONS.c.number)
         ).all()
-        rates = [r.fill_rate for r in replications if r.fill_rate is not None]
-        return RunRecord(
+        for replication in replications:
+            stores[replication.run_id].append(replication.store_id)
+            if replication.fill_rate is not None:
+                rates[replication.run_id].append(replication.fill_rate)
+    return [
+        RunRecord(
             id=row.id,
             key=row.key,
             scenario=row.scenario,
+            description=row.description,
             scenario_file=row.scenario_file,
             seed=row.seed,
             days=row.days,
+            start=row.start,
             replications=row.replications,
             comparison=row.comparison,
             status=row.status,
@@ -331,26 +348,15 @@ class RunDatabase:
             finished_at=row.finished_at,
             output_dir=row.output_dir,
             error=row.error,
-            store_ids=[r.store_id for r in replications],
-            fill_rate=sum(rates) / len(rates) if rates else None,
+            store_ids=stores[row.id],
+            fill_rate=fmean(rates[row.id]) if rates[row.id] else None,
         )
+        for row in rows
+    ]
 
 
 def _kpis(row: Any) -> KpiSet:
     return KpiSet.from_dict(dict(row._mapping))
-
-
-def _replication(row: Any, skus: list[Any], days: list[Any]) -> ReplicationKpis:
-    return ReplicationKpis(
-        number=row.number,
-        seed=row.seed,
-        store_id=row.store_id,
-        run=_kpis(row),
-        skus={s.sku: _kpis(s) for s in skus if s.number == row.number},
-        days=[(d.day, _kpis(d)) for d in days if d.number == row.number],
-        reconciled=row.reconciled,
-        performance=row.performance or {},
-    )
 
 
 def _json_safe(value: Any) -> Any:

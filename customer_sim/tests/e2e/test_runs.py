@@ -76,7 +76,7 @@ def test_single_sku_through_the_module_entry_point(services, sim_database_url, t
         assert record.key == summary_of(out)["run_key"]
         [stored] = database.replicated_run(record).replications
         assert stored.run.as_dict(Scope.RUN) == kpis
-        assert len(database.daily_rows(record.id)) == 1
+        assert len(stored.days) == 1
     finally:
         database.close()
 

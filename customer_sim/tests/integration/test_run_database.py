@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from customer_sim.infrastructure.run_database import MIGRATIONS, METADATA, RunDatabase, migrate
 from customer_sim.simulation.recording import RunPlan
@@ -88,8 +88,8 @@ def test_runs_and_their_replications_are_recorded_listed_and_found(url, tmp_path
             assert replication.performance == result.performance
         assert stored.info.skus[0].sku == "milk" and stored.info.skus[0].policy == "rQ"
         assert stored.info.start == plan.scenario.start
-        daily = runs.daily_rows(first)
-        assert [(row["replication"], row["day"]) for row in daily] == [
+        daily = [(r.number, day) for r in stored.replications for day, _ in r.days]
+        assert daily == [
             (1, "2026-03-02"),
             (1, "2026-03-03"),
             (2, "2026-03-02"),
@@ -103,6 +103,32 @@ def test_runs_and_their_replications_are_recorded_listed_and_found(url, tmp_path
         assert len(reopened.list_runs()) == 2
     finally:
         reopened.close()
+
+
+def test_listing_runs_takes_two_queries_however_many_there_are(url, tmp_path):
+    runs = RunDatabase(url)
+    selects: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    try:
+        for number in range(3):
+            plan = RunPlan(make_scenario(), "t.yaml", f"run-test-list{number}", 2, tmp_path)
+            run_id = runs.start_run(plan)
+            info = RunInfo.of(plan.scenario)
+            for replication in (1, 2):
+                kpis = a_result(plan, replication).replication_kpis()
+                runs.record_replication(run_id, kpis, info.skus, None)
+            runs.finish_run(run_id, "succeeded")
+        event.listen(runs.engine, "before_cursor_execute", seen)
+        listed = runs.list_runs()
+        assert [run.key for run in listed] == [f"run-test-list{n}" for n in (2, 1, 0)]
+        assert listed[0].store_ids == ["run-test-list2", "run-test-list2-r2"]
+        assert len(selects) == 2  # the runs, then the replications of all of them
+    finally:
+        runs.close()
 
 
 def test_the_migrations_build_exactly_the_tables_the_code_writes(url):
@@ -193,7 +219,7 @@ def test_a_database_from_before_the_migrations_is_converted_with_its_runs(url, t
         milk = converted.replications[0].skus["milk"]
         assert (milk.average_on_hand, milk.units_ordered, milk.fill_rate) == (12.5, 60, 0.72)
         assert converted.info.description == "Small grocery"
-        assert [row["fill_rate"] for row in runs.daily_rows(1)] == [0.72]
+        assert [day.fill_rate for _, day in converted.replications[0].days] == [0.72]
         # new runs get new numbers after the converted ones
         plan = RunPlan(make_scenario(), "t.yaml", "run-test-after", 1, tmp_path)
         assert runs.start_run(plan) == 3
