@@ -129,15 +129,16 @@ class StoreEnvironment:
 
     def _observe(self, event: Observe) -> None:
         customer = event.customer
-        offers = self.store.offers(self.store_id, self._now())
+        now, today = self._now(), self._today()
+        offers = self.store.offers(self.store_id, now)
         self.http_calls += 1
         for wish in customer.wish_list:
             offer = offers.get(wish.sku)
             missing = wish.quantity - min(wish.quantity, max(offer.available if offer else 0, 0))
             if missing:
-                self._today().units_not_on_shelf += missing
+                today.units_not_on_shelf += missing
                 self.skus[wish.sku].units_not_on_shelf += missing
-                self.shortages[wish.sku].append(self._now())
+                self.shortages[wish.sku].append(now)
         customer.basket = choose_basket(customer.wish_list, offers, customer.budget)
         if customer.basket:
             self.engine.schedule_in(customer.timing.pick, AddToCart(customer))
@@ -154,13 +155,14 @@ class StoreEnvironment:
     def _checkout(self, event: Checkout) -> None:
         customer = event.customer
         assert customer.cart_id is not None
-        order = self.store.checkout(customer.cart_id, self._now())
+        now = self._now()
+        order = self.store.checkout(customer.cart_id, now)
         self.http_calls += 1
         self._today().add_order(order)
         for line in order.lines:
             self.skus[line.sku].add_line(line.requested, line.fulfilled, line.unit_price)
             if line.lost:
-                self.shortages[line.sku].append(self._now())
+                self.shortages[line.sku].append(now)
         self.engine.schedule_in(customer.timing.exit, Leave(customer))
 
     def _leave(self, _event: Leave) -> None:
