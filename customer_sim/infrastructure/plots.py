@@ -1,7 +1,7 @@
 """The plots of a run and of a comparison, drawn with matplotlib's Agg canvas directly (no
 display, no global pyplot state), with dates on every time axis and the KPI set's labels.
 
-- ``stock.png``: per SKU, on hand and inventory position over time, the policy's levels
+- ``on_hand.png``: per SKU, on hand and inventory position over time, the policy's levels
   (r, S, r + Q), orders placed and received, closed hours shaded (one replication).
 - ``daily_sales.png``: units sold and lost (both ways) per day, and the lost units and fill
   rate on their own scale so that small losses stay visible (the mean over replications).

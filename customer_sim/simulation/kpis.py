@@ -75,7 +75,7 @@ class KpiSet:
         "fill rate (sold / wanted)",
         Kind.RATE,
         Scope.ALL,
-        "the shelf (beta) fill rate: the service level a replenishment policy moves",
+        "the headline: the shelf (β) fill rate, what a replenishment policy moves",
     )
     cycle_service_level: float | None = _kpi(
         Group.SERVICE,
@@ -154,7 +154,7 @@ class KpiSet:
         "lost in all",
         Kind.COUNT,
         Scope.ALL,
-        "not on the shelf + at checkout = wanted - sold",
+        "not on the shelf + at checkout = wanted − sold",
     )
     revenue: float | None = _kpi(
         Group.DEMAND, "revenue", "revenue", Kind.MONEY, Scope.ALL, "sum of the orders' totals"
@@ -166,7 +166,8 @@ class KpiSet:
         "average on hand (units)",
         Kind.UNITS,
         Scope.SKU,
-        "time-weighted over the whole run, from the ledger (per SKU only: units differ)",
+        "time-weighted over the whole run, from the ledger (per SKU only: units of unlike "
+        "products do not add up)",
     )
     average_inventory_value: float | None = _kpi(
         Group.STOCK,
@@ -174,7 +175,7 @@ class KpiSet:
         "average inventory at cost",
         Kind.MONEY,
         Scope.RUN | Scope.SKU,
-        "average on hand x unit cost, summed over the SKUs",
+        "average on hand × unit cost, summed over the SKUs",
     )
     final_on_hand: int | None = _kpi(
         Group.STOCK,
@@ -215,7 +216,7 @@ class KpiSet:
         "holding cost",
         Kind.MONEY,
         Scope.RUN | Scope.SKU,
-        "holding cost rate x average inventory at cost x days / 365",
+        "holding cost rate × average inventory at cost × days / 365",
     )
     ordering_cost: float | None = _kpi(
         Group.COSTS,
@@ -223,7 +224,7 @@ class KpiSet:
         "ordering cost",
         Kind.MONEY,
         Scope.RUN | Scope.SKU,
-        "order cost x purchase orders placed",
+        "order cost × purchase orders placed",
     )
     lost_sales_cost: float | None = _kpi(
         Group.COSTS,
@@ -231,7 +232,7 @@ class KpiSet:
         "lost sales cost",
         Kind.MONEY,
         Scope.RUN | Scope.SKU,
-        "lost-sale penalty x units lost (not on the shelf + at checkout)",
+        "lost-sale penalty × units lost (not on the shelf + at checkout)",
     )
     total_cost: float | None = _kpi(
         Group.COSTS,
