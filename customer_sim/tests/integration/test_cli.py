@@ -1,10 +1,8 @@
 """The command line without the services: exit codes, validation before any request, and
-reading the run database. A small recording HTTP server stands in for a service where the
-test needs to prove that nothing was sent."""
+reading the run database. A scripted HTTP server (testkit's) stands in for a service where
+the test needs to prove that nothing was sent."""
 
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +15,7 @@ from customer_sim.simulation.replications import RunInfo
 from customer_sim.simulation.runner import build_result
 from customer_sim.tests.builders import hand_built_run, make_scenario, scenario_data, scenario_yaml
 from testkit.processes import free_port
+from testkit.scripted_server import ScriptedServer
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
@@ -29,36 +28,11 @@ def environment(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
 
-class Recording(ThreadingHTTPServer):
-    requests: list[str]
-
-
 @pytest.fixture
-def listening_service() -> Iterator[Recording]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (the http.server API)
-            self.server.requests.append(f"GET {self.path}")  # type: ignore[attr-defined]
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"status": "ok"}')
-
-        do_POST = do_PUT = do_GET  # noqa: N815
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = Recording(("127.0.0.1", 0), Handler)
-    server.requests = []
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-def url(server: Recording) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}"
+def listening_service() -> Iterator[ScriptedServer]:
+    """A service that answers every request with 200 and records it."""
+    with ScriptedServer((200, {"status": "ok"})) as server:
+        yield server
 
 
 def write(tmp_path: Path, data: dict, name: str = "bad.yaml") -> Path:
@@ -69,10 +43,10 @@ def write(tmp_path: Path, data: dict, name: str = "bad.yaml") -> Path:
 
 def test_a_bad_scenario_exits_2_before_any_request(tmp_path, listening_service, capsys):
     bad = write(tmp_path, scenario_data(arrivals={"model": "poisson", "rate_per_hour": -1}))
-    service = url(listening_service)
+    service = listening_service.url
     code = main(["run", str(bad), "--store-url", service, "--inventory-url", service])
     assert code == 2
-    assert listening_service.requests == []
+    assert listening_service.received == []
     err = capsys.readouterr().err
     assert "scenario error in bad.yaml: arrivals.rate_per_hour" in err
 
@@ -80,11 +54,11 @@ def test_a_bad_scenario_exits_2_before_any_request(tmp_path, listening_service, 
 def test_compare_validates_every_scenario_first(tmp_path, listening_service, capsys):
     good = SCENARIOS / "compare-rq.yaml"
     bad = write(tmp_path, scenario_data(colour="red"))
-    service = url(listening_service)
+    service = listening_service.url
     code = main(["compare", str(good), str(bad), "--store-url", service,
                  "--inventory-url", service])  # fmt: skip
     assert code == 2
-    assert listening_service.requests == []
+    assert listening_service.received == []
     assert "colour: unknown key" in capsys.readouterr().err
 
 
@@ -95,7 +69,7 @@ def test_a_missing_scenario_file_exits_2(tmp_path, capsys):
 
 def test_an_unreachable_store_exits_3_and_records_nothing(listening_service, capsys):
     nobody = f"http://127.0.0.1:{free_port()}"
-    inventory = url(listening_service)
+    inventory = listening_service.url
     scenario = SCENARIOS / "single-sku.yaml"
     code = main(["run", str(scenario), "--store-url", nobody, "--inventory-url", inventory])
     assert code == 3
