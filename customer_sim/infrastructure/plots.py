@@ -283,8 +283,7 @@ def plot_comparison(comparison: Comparison, path: Path) -> None:
     customers. Axes fit the data (a 0-100 axis would flatten real gaps)."""
     names, runs = comparison.names, comparison.runs
     baseline = comparison.baseline
-    shared = set.intersection(*({sku.sku for sku in run.info.skus} for run in runs))
-    skus = [sku.sku for sku in baseline.info.skus if sku.sku in shared]
+    skus = comparison.shared_skus
     others = runs[1:]
     estimates = [run.sku_estimates() for run in runs]
     store = [run.estimates() for run in runs]

@@ -160,13 +160,10 @@ def sku_comparison_table(comparison: Comparison, key: str) -> Table:
     kind = KPI_BY_KEY[key].kind
     estimates = [run.sku_estimates() for run in runs]
     rows = []
-    for sku in comparison.baseline.info.skus:
-        if not all(sku.sku in e for e in estimates):
-            continue
-        row = [sku.sku, *(format_estimate(kind, e[sku.sku][key]) for e in estimates)]
+    for sku in comparison.shared_skus:
+        row = [sku, *(format_estimate(kind, e[sku][key]) for e in estimates)]
         row += [
-            format_difference(kind, comparison.sku_differences(run, sku.sku)[key])
-            for run in runs[1:]
+            format_difference(kind, comparison.sku_differences(run, sku)[key]) for run in runs[1:]
         ]
         rows.append(row)
     header = [KPI_BY_KEY[key].label, *names, *(f"{name} - {names[0]}" for name in names[1:])]

@@ -156,6 +156,13 @@ class Comparison:
     def baseline(self) -> ReplicatedRun:
         return self.runs[0]
 
+    @property
+    def shared_skus(self) -> list[str]:
+        """The baseline's SKUs that every scenario sells, in its order: the ones a per-SKU
+        table or plot can set side by side."""
+        sold = [{sku.sku for sku in run.info.skus} for run in self.runs]
+        return [sku.sku for sku in self.baseline.info.skus if all(sku.sku in s for s in sold)]
+
     def differences(self, other: ReplicatedRun) -> dict[str, Difference]:
         """``other - baseline`` for every KPI of the store as a whole, paired."""
         return {

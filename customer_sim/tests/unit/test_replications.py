@@ -123,3 +123,13 @@ def test_every_sku_kpi_in_one_table_under_its_sections():
     on_hand = next(row for row in table.rows if row[0].strip() == "average on hand (units)")
     assert on_hand[1] == "11.0 ± 2.5"  # 10, 11, 12: s = 1, t(0.975, 2) / sqrt(3) = 2.484
     assert not any(row[0].strip() == "customers arrived" for row in table.rows)  # not a SKU's
+
+
+def test_a_comparison_sets_side_by_side_the_skus_every_scenario_sells():
+    baseline = a_run("rq", [0.90, 0.92], [100, 110])
+    wider = RunInfo("wide", "", 7, 2, START, [SkuInfo("jam", "none"), SkuInfo("milk", "sS")])
+    other = ReplicatedRun(wider, a_run("x", [0.91, 0.93], [100, 112]).replications)
+    narrower = RunInfo("narrow", "", 7, 2, START, [SkuInfo("jam", "none")])
+    assert Comparison([baseline, other], ["rq", "wide"]).shared_skus == ["milk"]
+    apart = Comparison([baseline, ReplicatedRun(narrower, other.replications)], ["rq", "n"])
+    assert apart.shared_skus == []
