@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from testkit.processes import ServiceProcess  # noqa: E402
+from testkit.processes import ServiceProcess, stop_all  # noqa: E402
 
 SCENARIO = "customer_sim/scenarios/default.yaml"
 
@@ -39,20 +39,23 @@ def main(argv: list[str]) -> int:
     # The embedded default: no database URLs, so each service uses its SQLite file in ./data.
     env = {"LOG_LEVEL": "WARNING"}
     inventory = ServiceProcess("inventory_service", env, log_path=out / "inventory.log")
+    store_env = {**env, "INVENTORY_URL": inventory.url}
+    store = ServiceProcess("store_service", store_env, log_path=out / "store.log")
     print("starting inventory_service and store_service on SQLite ...", flush=True)
     try:
-        inventory.start()
-        store_env = {**env, "INVENTORY_URL": inventory.url}
-        with ServiceProcess("store_service", store_env, log_path=out / "store.log") as store:
-            print(f"  inventory {inventory.url}   store {store.url}", flush=True)
-            command = [sys.executable, "-m", "customer_sim", "run", SCENARIO, "--out", str(out)]
-            run_env = {
-                **os.environ,
-                "STORE_URL": store.url,
-                "INVENTORY_URL": inventory.url,
-                "PYTHONPATH": str(ROOT),
-            }
-            result = subprocess.run(command + argv, cwd=ROOT, env=run_env)
+        # Both at once (the store's readiness needs only its own database): the two cores
+        # import them side by side.
+        for service in (inventory.launch(), store.launch()):
+            service.wait_ready()
+        print(f"  inventory {inventory.url}   store {store.url}", flush=True)
+        command = [sys.executable, "-m", "customer_sim", "run", SCENARIO, "--out", str(out)]
+        run_env = {
+            **os.environ,
+            "STORE_URL": store.url,
+            "INVENTORY_URL": inventory.url,
+            "PYTHONPATH": str(ROOT),
+        }
+        result = subprocess.run(command + argv, cwd=ROOT, env=run_env)
     except KeyboardInterrupt:
         print("\ninterrupted; services stopped", file=sys.stderr)
         return 130
@@ -60,7 +63,7 @@ def main(argv: list[str]) -> int:
         print(f"demo: {error}; see {out.relative_to(ROOT)}/*.log", file=sys.stderr)
         return 1
     finally:
-        inventory.stop()
+        stop_all(store, inventory)
     report = (out / "report.html").relative_to(ROOT)
     print(f"demo finished in {time.monotonic() - began:.1f}s; open {report} in a browser")
     return result.returncode

@@ -51,6 +51,12 @@ class ServiceProcess:
         self._log = None
 
     def start(self, timeout: float = 60) -> ServiceProcess:
+        """Launch the process and wait until it answers ``/readyz``."""
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> ServiceProcess:
+        """Start the process without waiting for it (`wait_ready` does), so that several
+        can start at once."""
         base = os.environ if self.inherit_env else {"PATH": os.environ.get("PATH", "")}
         env = {**base, "LOG_LEVEL": "WARNING", **self.env, "PYTHONPATH": str(ROOT)}
         if self.log_path is not None:
@@ -63,6 +69,12 @@ class ServiceProcess:
             stdout=self._log or subprocess.DEVNULL,
             stderr=subprocess.STDOUT if self._log else None,
         )
+        return self
+
+    def wait_ready(self, timeout: float = 60) -> ServiceProcess:
+        """Wait until the launched process answers ``/readyz`` with 200; stop it and raise
+        `RuntimeError` if it exits or is not ready in ``timeout`` seconds."""
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -77,20 +89,30 @@ class ServiceProcess:
         raise RuntimeError(f"{self.package} did not become ready on {self.url} in {timeout}s")
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        """SIGTERM (uvicorn drains open requests), then wait up to 10 s before a SIGKILL."""
+        stop_all(self)
 
     def __enter__(self) -> ServiceProcess:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+def stop_all(*services: ServiceProcess) -> None:
+    """Stop the services together: each is sent SIGTERM first, then each is waited for (up
+    to 10 s, then SIGKILL), so that their graceful shutdowns overlap."""
+    running = [s for s in services if s.process is not None and s.process.poll() is None]
+    for service in running:
+        service.process.terminate()
+    for service in services:
+        if service.process is not None:
+            try:
+                service.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                service.process.kill()
+                service.process.wait()
+        service.process = None
+        if service._log is not None:
+            service._log.close()
+            service._log = None
