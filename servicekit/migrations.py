@@ -8,9 +8,9 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, exc
+from sqlalchemy import Connection, MetaData, exc
 
-from servicekit.database import is_sqlite, make_engine, ping
+from servicekit.database import make_engine, ping
 
 log = logging.getLogger(__name__)
 
@@ -48,16 +48,28 @@ def upgrade(migrations_dir: Path, url: str, wait_seconds: float = 0) -> None:
 
 
 def run_migrations(target_metadata: MetaData) -> None:
-    """The body of every service's ``migrations/env.py`` (online mode only)."""
-    url = context.config.get_main_option("sqlalchemy.url")
-    engine = make_engine(url, pool_size=1)
+    """The body of every ``migrations/env.py`` (online mode only).
+
+    It migrates over the connection the caller handed over in
+    ``config.attributes["connection"]`` (the simulator's run database does, to migrate under
+    the lock it holds), or else over a connection of its own to ``sqlalchemy.url``.
+    """
+    connection = context.config.attributes.get("connection")
+    if connection is not None:
+        _migrate(connection, target_metadata)
+        return
+    engine = make_engine(context.config.get_main_option("sqlalchemy.url"), pool_size=1)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            compare_type=True,
-            render_as_batch=is_sqlite(url),
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _migrate(connection, target_metadata)
     engine.dispose()
+
+
+def _migrate(connection: Connection, target_metadata: MetaData) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        compare_type=True,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

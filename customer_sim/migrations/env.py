@@ -4,17 +4,7 @@
 migration runs under the lock it holds against a concurrent simulator doing the same.
 """
 
-from alembic import context
-
 from customer_sim.infrastructure.run_database import METADATA
-from servicekit.database import is_sqlite
+from servicekit.migrations import run_migrations
 
-connection = context.config.attributes["connection"]
-context.configure(
-    connection=connection,
-    target_metadata=METADATA,
-    compare_type=True,
-    render_as_batch=is_sqlite(str(connection.engine.url)),
-)
-with context.begin_transaction():
-    context.run_migrations()
+run_migrations(METADATA)
