@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from harness import percentile, running_services
+from harness import percentile, run_clients, running_services
 
 from servicekit.http_client import JsonClient
 from testkit import database
@@ -62,13 +62,7 @@ def load(store_url: str, clients: int, seconds: float) -> dict[str, Any]:
             latencies.extend(mine)
             failures += failed
 
-    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_clients(client_loop, clients)
     return {
         "checkouts_per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": round(1000 * percentile(latencies, 0.50), 1),

@@ -14,9 +14,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import httpx
 
@@ -55,6 +57,18 @@ def metric(base_url: str, name: str) -> float:
         if line.startswith(name + " "):
             return float(line.split()[1])
     raise RuntimeError(f"{base_url}/metrics has no {name}")
+
+
+def run_clients(client_loop: Callable[[int], None], clients: int) -> float:
+    """Run ``client_loop(n)`` for n = 0 .. clients - 1, each on its own thread, until all
+    return; the seconds that took."""
+    threads = [threading.Thread(target=client_loop, args=(n,)) for n in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - began
 
 
 def percentile(values: list[float], fraction: float) -> float:

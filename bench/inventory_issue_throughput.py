@@ -26,6 +26,8 @@ from servicekit.migrations import upgrade  # noqa: E402
 from testkit import database  # noqa: E402
 from testkit.processes import ROOT, ServiceProcess  # noqa: E402
 
+from harness import percentile, run_clients  # noqa: E402  (bench/ is the script's folder)
+
 SKUS = [f"sku-{n}" for n in range(10)]
 
 
@@ -65,25 +67,14 @@ def hammer(base_url: str, locations: list[str], clients: int, seconds: float) ->
             latencies.extend(mine)
             errors += failed
 
-    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(clients)]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
-
+    elapsed = run_clients(client_loop, clients)
     return {
         "requests": len(latencies),
         "errors": errors,
         "per_second": len(latencies) / elapsed,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
         "mean_ms": statistics.fmean(latencies) * 1000,
     }
 
