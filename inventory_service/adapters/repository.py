@@ -4,11 +4,13 @@
 (locked); whether anything is due and the issue recorded under the request's reference; the
 items the request names, plus, when something is due, the due purchase orders and the items
 they and the due reviews concern. `save` writes what the request changed, with
-SQLAlchemy Core: one statement per kind of change, many rows each. Nothing here commits.
+SQLAlchemy Core: one statement per kind of change, many rows each, sent together. Nothing here
+commits.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -34,7 +36,7 @@ from inventory_service.domain.model import (
     UnknownLocation,
 )
 from inventory_service.domain.policies import PARAMETERS, make_policy
-from servicekit.database import UTCDateTime
+from servicekit.database import UTCDateTime, pipelined
 
 LOCATIONS: Table = LocationRow.__table__
 ITEMS: Table = StockItemRow.__table__
@@ -147,7 +149,10 @@ UPDATE_ITEM = update(ITEMS).where(
     ITEMS.c.location_id == bindparam("b_location"), ITEMS.c.sku == bindparam("b_sku")
 )
 RECEIVE_ORDER = update(ORDERS).where(ORDERS.c.id == bindparam("b_id"))
-INSERT_ITEM, INSERT_MOVEMENT, INSERT_ISSUE = ITEMS.insert(), MOVEMENTS.insert(), ISSUES.insert()
+INSERT_ITEM = ITEMS.insert()
+# `inline`: no RETURNING of the new row's id, which SQLAlchemy adds to a one-row insert and
+# which `pipelined` could not answer.
+INSERT_MOVEMENT, INSERT_ISSUE = MOVEMENTS.insert().inline(), ISSUES.insert().inline()
 INSERT_ORDER = ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=True)
 
 
@@ -233,15 +238,11 @@ class LocationRepository:
         """Write what the request changed at the location: its clock, new and changed items,
         purchase orders received and placed, ledger movements, the issue record.
 
-        Orders are written before the receipts that cite them (a receipt's reference is
-        ``po-<id>``, and an order placed and received in one catch-up gets its id here).
+        New items and orders are written first: an order cites its item, and gets its id
+        here, which the receipts of an order placed and received in one catch-up cite
+        (``po-<id>``). The rest is written in one round trip on PostgreSQL (`pipelined`).
         """
         now = utcnow()
-        clock, loaded_items = self._loaded.get(location.id, (None, {}))
-        if location.clock != clock:
-            self.connection.execute(
-                SET_CLOCK, {"b_location": location.id, "b_clock": location.clock}
-            )
         key = {"location_id": location.id}
         new_items = [
             {**key, "sku": item.sku, **item_values(item), "updated_at": now}
@@ -249,23 +250,6 @@ class LocationRepository:
         ]
         if new_items:
             self.connection.execute(INSERT_ITEM, new_items)
-        new_skus = {item.sku for item in location.new_items}
-        changed = []
-        for sku, item in location.items.items():
-            values = item_values(item)
-            if sku not in new_skus and values != loaded_items.get(sku):
-                changed.append(
-                    {"b_location": location.id, "b_sku": sku, **values, "updated_at": now}
-                )
-        if changed:
-            self.connection.execute(UPDATE_ITEM, changed)
-        received = [
-            {"b_id": order.id, "status": order.status.value, "received_at": order.received_at}
-            for order in location.received
-            if order.id is not None
-        ]
-        if received:
-            self.connection.execute(RECEIVE_ORDER, received)
         if location.placed:
             ids = self.connection.execute(
                 INSERT_ORDER,
@@ -279,28 +263,63 @@ class LocationRepository:
             ).scalars()
             for order, order_id in zip(location.placed, ids):
                 order.id = order_id
+        writes = self._changes(location, {item["sku"] for item in new_items}, now)
+        with pipelined(self.connection) if len(writes) > 1 else contextlib.nullcontext():
+            for statement, rows in writes:
+                self.connection.execute(statement, rows)
+        self._events.extend(location.collect_events())
+
+    def _changes(
+        self, location: Location, new_skus: set[str], now: datetime
+    ) -> list[tuple[Any, list[dict[str, Any]]]]:
+        """The writes of `save` whose results are not read: statements and their rows."""
+        writes: list[tuple[Any, list[dict[str, Any]]]] = []
+        clock, loaded_items = self._loaded.get(location.id, (None, {}))
+        if location.clock != clock:
+            writes.append((SET_CLOCK, [{"b_location": location.id, "b_clock": location.clock}]))
+        changed = []
+        for sku, item in location.items.items():
+            values = item_values(item)
+            if sku not in new_skus and values != loaded_items.get(sku):
+                changed.append(
+                    {"b_location": location.id, "b_sku": sku, **values, "updated_at": now}
+                )
+        if changed:
+            writes.append((UPDATE_ITEM, changed))
+        received = [
+            {"b_id": order.id, "status": order.status.value, "received_at": order.received_at}
+            for order in location.received
+            if order.id is not None
+        ]
+        if received:
+            writes.append((RECEIVE_ORDER, received))
+        key = {"location_id": location.id}
         if location.movements:
-            self.connection.execute(
-                INSERT_MOVEMENT,
-                [
-                    {**key, "sku": m.sku, "kind": m.kind.value, "quantity": m.quantity,
-                     "on_hand_after": m.on_hand_after, "at": m.at,
-                     "reference": f"po-{m.order.id}" if m.order is not None else m.reference,
-                     "purchase_order_id": m.order.id if m.order is not None else None,
-                     "recorded_at": now}
-                    for m in location.movements
-                ],  # fmt: skip
+            writes.append(
+                (
+                    INSERT_MOVEMENT,
+                    [
+                        {**key, "sku": m.sku, "kind": m.kind.value, "quantity": m.quantity,
+                         "on_hand_after": m.on_hand_after, "at": m.at,
+                         "reference": f"po-{m.order.id}" if m.order is not None else m.reference,
+                         "purchase_order_id": m.order.id if m.order is not None else None,
+                         "recorded_at": now}
+                        for m in location.movements
+                    ],  # fmt: skip
+                )
             )
         if location.new_issues:
-            self.connection.execute(
-                INSERT_ISSUE,
-                [
-                    {**key, "reference": record.reference, "at": record.at,
-                     "lines": [vars(line) for line in record.lines], "recorded_at": now}
-                    for record in location.new_issues
-                ],  # fmt: skip
+            writes.append(
+                (
+                    INSERT_ISSUE,
+                    [
+                        {**key, "reference": record.reference, "at": record.at,
+                         "lines": [vars(line) for line in record.lines], "recorded_at": now}
+                        for record in location.new_issues
+                    ],  # fmt: skip
+                )
             )
-        self._events.extend(location.collect_events())
+        return writes
 
     def collect_events(self) -> list[Event]:
         events, self._events = self._events, []

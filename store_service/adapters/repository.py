@@ -8,6 +8,7 @@ Nothing here commits.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
@@ -36,6 +37,7 @@ from store_service.domain.model import (
     UnknownCart,
     UnknownStore,
 )
+from servicekit.database import pipelined
 
 STORES: Table = StoreRow.__table__
 PRODUCTS: Table = ProductRow.__table__
@@ -86,8 +88,9 @@ LINES_OF_ORDERS = (
     .where(ORDER_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
     .order_by(ORDER_LINES.c.order_id, ORDER_LINES.c.sku)
 )
-INSERT_CART, INSERT_ITEM = CARTS.insert(), CART_ITEMS.insert()
-INSERT_ORDER, INSERT_LINE = ORDERS.insert(), ORDER_LINES.insert()
+# `inline`: no RETURNING (of a generated id), so that they can be `pipelined`.
+INSERT_CART, INSERT_ITEM = CARTS.insert().inline(), CART_ITEMS.insert().inline()
+INSERT_ORDER, INSERT_LINE = ORDERS.insert().inline(), ORDER_LINES.insert().inline()
 
 
 def utcnow() -> datetime:
@@ -212,32 +215,24 @@ class StoreRepository:
     # -- carts --------------------------------------------------------------------------------
 
     def add_cart(self, cart: Cart) -> None:
-        """Insert a new cart with its items."""
-        self.connection.execute(
-            INSERT_CART,
-            {
-                "id": cart.id,
-                "store_id": cart.store_id,
-                "customer_ref": cart.customer_ref,
-                "status": cart.status.value,
-                "checkout_pending": cart.checkout_pending,
-                "created_at": cart.created_at,
-                "updated_at": cart.created_at,
-            },
-        )
-        if cart.items:
-            self.connection.execute(
-                INSERT_ITEM,
-                [
-                    {
-                        "cart_id": cart.id,
-                        "sku": i.sku,
-                        "quantity": i.quantity,
-                        "unit_price": i.unit_price,
-                    }
-                    for i in cart.lines
-                ],
-            )
+        """Insert a new cart with its items (in one round trip: `pipelined`)."""
+        cart_row = {
+            "id": cart.id,
+            "store_id": cart.store_id,
+            "customer_ref": cart.customer_ref,
+            "status": cart.status.value,
+            "checkout_pending": cart.checkout_pending,
+            "created_at": cart.created_at,
+            "updated_at": cart.created_at,
+        }
+        item_rows = [
+            {"cart_id": cart.id, "sku": i.sku, "quantity": i.quantity, "unit_price": i.unit_price}
+            for i in cart.lines
+        ]
+        with pipelined(self.connection) if item_rows else contextlib.nullcontext():
+            self.connection.execute(INSERT_CART, cart_row)
+            if item_rows:
+                self.connection.execute(INSERT_ITEM, item_rows)
 
     def lock_cart(self, cart_id: str) -> Cart:
         """Load the cart and hold its row lock until the transaction ends.
@@ -295,20 +290,22 @@ class StoreRepository:
     # -- orders -------------------------------------------------------------------------------
 
     def add_order(self, order: Order) -> None:
-        """Insert the order with its lines; it is published (metrics) once committed."""
-        self.connection.execute(
-            INSERT_ORDER,
-            {"id": order.id, "store_id": order.store_id, "cart_id": order.cart_id,
-             "status": order.status, "placed_at": order.placed_at},
-        )  # fmt: skip
-        self.connection.execute(
-            INSERT_LINE,
-            [
-                {"order_id": order.id, "sku": x.sku, "requested": x.requested,
-                 "fulfilled": x.fulfilled, "unit_price": x.unit_price}
-                for x in order.lines
-            ],  # fmt: skip
-        )
+        """Insert the order with its lines (in one round trip: `pipelined`); it is published
+        (metrics) once committed."""
+        with pipelined(self.connection):
+            self.connection.execute(
+                INSERT_ORDER,
+                {"id": order.id, "store_id": order.store_id, "cart_id": order.cart_id,
+                 "status": order.status, "placed_at": order.placed_at},
+            )  # fmt: skip
+            self.connection.execute(
+                INSERT_LINE,
+                [
+                    {"order_id": order.id, "sku": x.sku, "requested": x.requested,
+                     "fulfilled": x.fulfilled, "unit_price": x.unit_price}
+                    for x in order.lines
+                ],  # fmt: skip
+            )
         self._events.append(OrderPlaced(order))
 
     def order_of_cart(self, cart_id: str) -> Order | None:
