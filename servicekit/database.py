@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
 
+import psycopg
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -99,8 +100,8 @@ def pipelined(connection: Connection) -> Iterator[None]:
     RETURNING``, comes back empty). Their errors surface when the block ends, as SQLAlchemy's
     errors, as they would from each statement.
     """
-    if connection.dialect.name != "postgresql":
-        yield
+    if connection.dialect.name != "postgresql" or not psycopg.Pipeline.is_supported():
+        yield  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
         return
     dialect, driver = connection.dialect, connection.connection.driver_connection
     try:
