@@ -8,7 +8,6 @@ Nothing here commits.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
@@ -28,7 +27,6 @@ from store_service.domain.model import (
     Cart,
     CartItem,
     CartStatus,
-    Event,
     Order,
     OrderLine,
     OrderPlaced,
@@ -37,7 +35,7 @@ from store_service.domain.model import (
     UnknownCart,
     UnknownStore,
 )
-from servicekit.database import pipelined
+from servicekit.unit_of_work import SqlRepository
 
 STORES: Table = StoreRow.__table__
 PRODUCTS: Table = ProductRow.__table__
@@ -88,7 +86,8 @@ LINES_OF_ORDERS = (
     .where(ORDER_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
     .order_by(ORDER_LINES.c.order_id, ORDER_LINES.c.sku)
 )
-# `inline`: no RETURNING (of a generated id), so that they can be `pipelined`.
+# `inline`: no RETURNING (of a generated id), which a write queued for the commit could not
+# answer.
 INSERT_CART, INSERT_ITEM = CARTS.insert().inline(), CART_ITEMS.insert().inline()
 INSERT_ORDER, INSERT_LINE = ORDERS.insert().inline(), ORDER_LINES.insert().inline()
 
@@ -147,10 +146,7 @@ def load_orders(connection: Connection, rows: Iterable[Any]) -> list[Order]:
     ]
 
 
-class StoreRepository:
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self._events: list[Event] = []
+class StoreRepository(SqlRepository):
 
     def _insert(self, table: Table) -> Any:
         """An INSERT that can say ON CONFLICT DO NOTHING, in the connection's SQL dialect.
@@ -215,7 +211,7 @@ class StoreRepository:
     # -- carts --------------------------------------------------------------------------------
 
     def add_cart(self, cart: Cart) -> None:
-        """Insert a new cart with its items (in one round trip: `pipelined`)."""
+        """Insert a new cart with its items (queued for the commit)."""
         cart_row = {
             "id": cart.id,
             "store_id": cart.store_id,
@@ -229,10 +225,9 @@ class StoreRepository:
             {"cart_id": cart.id, "sku": i.sku, "quantity": i.quantity, "unit_price": i.unit_price}
             for i in cart.lines
         ]
-        with pipelined(self.connection) if item_rows else contextlib.nullcontext():
-            self.connection.execute(INSERT_CART, cart_row)
-            if item_rows:
-                self.connection.execute(INSERT_ITEM, item_rows)
+        self.write_at_commit(INSERT_CART, cart_row)
+        if item_rows:
+            self.write_at_commit(INSERT_ITEM, item_rows)
 
     def lock_cart(self, cart_id: str) -> Cart:
         """Load the cart and hold its row lock until the transaction ends.
@@ -290,28 +285,23 @@ class StoreRepository:
     # -- orders -------------------------------------------------------------------------------
 
     def add_order(self, order: Order) -> None:
-        """Insert the order with its lines (in one round trip: `pipelined`); it is published
-        (metrics) once committed."""
-        with pipelined(self.connection):
-            self.connection.execute(
-                INSERT_ORDER,
-                {"id": order.id, "store_id": order.store_id, "cart_id": order.cart_id,
-                 "status": order.status, "placed_at": order.placed_at},
-            )  # fmt: skip
-            self.connection.execute(
-                INSERT_LINE,
-                [
-                    {"order_id": order.id, "sku": x.sku, "requested": x.requested,
-                     "fulfilled": x.fulfilled, "unit_price": x.unit_price}
-                    for x in order.lines
-                ],  # fmt: skip
-            )
+        """Insert the order with its lines (queued for the commit); it is published (metrics)
+        once committed."""
+        self.write_at_commit(
+            INSERT_ORDER,
+            {"id": order.id, "store_id": order.store_id, "cart_id": order.cart_id,
+             "status": order.status, "placed_at": order.placed_at},
+        )  # fmt: skip
+        self.write_at_commit(
+            INSERT_LINE,
+            [
+                {"order_id": order.id, "sku": x.sku, "requested": x.requested,
+                 "fulfilled": x.fulfilled, "unit_price": x.unit_price}
+                for x in order.lines
+            ],  # fmt: skip
+        )
         self._events.append(OrderPlaced(order))
 
     def order_of_cart(self, cart_id: str) -> Order | None:
         row = self.connection.execute(ORDER_OF_CART, {"cart_id": cart_id}).first()
         return load_orders(self.connection, [row])[0] if row is not None else None
-
-    def collect_events(self) -> list[Event]:
-        events, self._events = self._events, []
-        return events

@@ -101,8 +101,9 @@ def test_the_database_keeps_one_order_per_cart(uow):
         uow.stores.add_order(Order(unique_id("order"), store, cart, at(1), line))
         uow.commit()
     with uow:
-        with pytest.raises(exc.IntegrityError):
-            uow.stores.add_order(Order(unique_id("order"), store, cart, at(2), line))
+        uow.stores.add_order(Order(unique_id("order"), store, cart, at(2), line))
+        with pytest.raises(exc.IntegrityError):  # from the commit, which sends the insert
+            uow.commit()
     with uow:
         assert uow.stores.order_of_cart(cart).placed_at == at(1)
 

@@ -1,4 +1,5 @@
-"""`servicekit.database.pipelined`: writes sent together, on a real PostgreSQL (and SQLite)."""
+"""Writes sent together: `servicekit.database.pipelined`, and the writes a repository queues for
+its unit of work's commit; on a real PostgreSQL (in pipeline mode) and on SQLite."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from psycopg import pq
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, exc, func, select, text
 
 from servicekit.database import database_error_is_unavailability, make_engine, pipelined
+from servicekit.unit_of_work import SqlRepository, SqlUnitOfWork
 from testkit import database
 
 ROWS = Table("pipelined_rows", MetaData(), Column("id", Integer, primary_key=True))
@@ -76,3 +78,54 @@ def test_a_connection_lost_inside_is_an_unavailability_the_api_answers_503(pg_en
                 connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
         assert database_error_is_unavailability(raised.value)
     assert count(engine) == 0
+
+
+class RowRepository(SqlRepository):
+    def add(self, row_id: int) -> None:
+        self.write_at_commit(ROWS.insert().inline(), {"id": row_id})
+        self._events.append(row_id)
+
+    def count(self) -> int:
+        return self.connection.execute(select(func.count()).select_from(ROWS)).scalar_one()
+
+
+class RowUnitOfWork(SqlUnitOfWork):
+    rows: RowRepository
+
+    def open_repository(self, connection):
+        self.rows = RowRepository(connection)
+        return self.rows
+
+
+def test_queued_writes_go_with_the_commit_and_then_the_events_are_published(engine):
+    published = []
+    with RowUnitOfWork(engine.connect, published.extend) as uow:
+        uow.rows.add(1)
+        uow.rows.add(2)
+        assert uow.rows.count() == 0  # queued: not sent before the commit
+        uow.commit()
+    assert count(engine) == 2 and published == [1, 2]
+
+
+def test_a_queued_write_that_fails_fails_the_commit_and_publishes_nothing(engine):
+    published = []
+    with RowUnitOfWork(engine.connect, published.extend) as uow:
+        uow.rows.add(1)
+        uow.commit()
+    with RowUnitOfWork(engine.connect, published.extend) as uow:
+        uow.rows.add(2)
+        uow.rows.add(1)  # already there
+        with pytest.raises(exc.IntegrityError):
+            uow.commit()
+    assert count(engine) == 1 and published == [1]
+
+
+def test_writes_queued_without_a_commit_are_never_sent(engine):
+    uow = RowUnitOfWork(engine.connect)
+    with uow:
+        uow.rows.add(1)
+    with uow:  # the same unit of work again: the first use's writes are not sent with this
+        uow.rows.add(2)
+        uow.commit()
+    with engine.connect() as connection:
+        assert connection.execute(select(ROWS.c.id)).scalars().all() == [2]
