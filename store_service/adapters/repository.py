@@ -147,7 +147,6 @@ def load_orders(connection: Connection, rows: Iterable[Any]) -> list[Order]:
 
 
 class StoreRepository(SqlRepository):
-
     def _insert(self, table: Table) -> Any:
         """An INSERT that can say ON CONFLICT DO NOTHING, in the connection's SQL dialect.
         (Whether it inserted is read with RETURNING: portable, unlike rowcount.)"""
