@@ -96,9 +96,10 @@ def pipelined(connection: Connection) -> Iterator[None]:
     (PostgreSQL's pipeline mode): one round trip for all of them instead of one each, and so
     a row lock held that much shorter. A no-op on SQLite.
 
-    Only for writes whose results are not read (a result read inside, such as ``INSERT …
-    RETURNING``, comes back empty). Their errors surface when the block ends, as SQLAlchemy's
-    errors, as they would from each statement.
+    Only for writes whose results are not read: reading one inside (``INSERT … RETURNING``,
+    the id SQLAlchemy fetches after a one-row insert unless the insert is ``inline()``) fails
+    with "This result object does not return rows". Their errors surface when the block ends,
+    as SQLAlchemy's errors, as they would from each statement.
     """
     if connection.dialect.name != "postgresql" or not psycopg.Pipeline.is_supported():
         yield  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
