@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from harness import percentile, run_clients, running_services
+from harness import Services, machine_cpu_seconds, percentile, run_clients, running_services
 
 from servicekit.http_client import JsonClient
 from testkit import database
@@ -72,6 +72,28 @@ def load(store_url: str, clients: int, seconds: float) -> dict[str, Any]:
     }
 
 
+def measured_load(services: Services, clients: int, seconds: float) -> dict[str, Any]:
+    """`load`, with where the CPU went: ms per cart and checkout in each service, in the client
+    (this process), and on the whole machine (PostgreSQL and the kernel are the rest), and how
+    busy the machine was. A machine near 100% busy bounds the throughput, however many workers."""
+    services_before, client_before = services.cpu(), time.process_time()
+    busy_before, all_before = machine_cpu_seconds()
+    run = load(services.store.url, clients, seconds)
+    busy_after, all_after = machine_cpu_seconds()
+    services_after, client_after = services.cpu(), time.process_time()
+    per_checkout = 1000 / max(run["checkouts"], 1)
+    run["cpu_ms_per_checkout"] = {
+        **{
+            name: round(per_checkout * (services_after[name] - services_before[name]), 2)
+            for name in services_after
+        },
+        "client": round(per_checkout * (client_after - client_before), 2),
+        "machine": round(per_checkout * (busy_after - busy_before), 2),
+    }
+    run["machine_busy"] = round((busy_after - busy_before) / max(all_after - all_before, 1e-9), 3)
+    return run
+
+
 def pgbench(clients: int, seconds: float) -> float | None:
     """``pgbench -N`` (no updates of the small tables: little contention) TPS at ``clients``."""
     if shutil.which("pgbench") is None:
@@ -112,7 +134,7 @@ def measure(concurrency: list[int], workers: list[int], seconds: float) -> dict[
             seed(services.store.url, services.inventory.url)
             load(services.store.url, 4, 2)  # warm up: connections, caches, the JIT of habit
             for clients in concurrency:
-                run = load(services.store.url, clients, seconds)
+                run = measured_load(services, clients, seconds)
                 results["runs"].append({"workers": count, "clients": clients, **run})
     for clients in concurrency:
         results["pgbench_tps"][str(clients)] = pgbench(clients, seconds)

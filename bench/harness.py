@@ -50,6 +50,15 @@ def cpu_seconds_of_children(pid: int) -> list[float]:
     return times
 
 
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, summed over its cores, from
+    ``/proc/stat``: busy is all but idle and I/O wait. Differences of two readings say how busy
+    the machine was in between, whatever ran on it (PostgreSQL and the kernel included)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    idle = fields[3] + fields[4]
+    return (sum(fields) - idle) / CLOCK_TICKS, sum(fields) / CLOCK_TICKS
+
+
 def metric(base_url: str, name: str) -> float:
     """One unlabelled metric from a service's /metrics."""
     text = httpx.get(f"{base_url}/metrics", timeout=10).text

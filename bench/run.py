@@ -50,21 +50,31 @@ def print_report(report: dict[str, Any]) -> None:
     if "checkout" in report:
         figures = report["checkout"]
         print("\n2. checkout on PostgreSQL: cart with 2 lines, then checkout, by C clients")
+        print(f"{'':>7} {'':>3} {'':>11} {'':>7} {'':>7} {'':>6} {'':>14} {'':>7}  "
+              f"CPU ms per cart + checkout")  # fmt: skip
         print(f"{'workers':>7} {'C':>3} {'checkouts/s':>11} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'failed':>6} {'pgbench -N tps':>14} {'share':>7}")  # fmt: skip
+              f"{'failed':>6} {'pgbench -N tps':>14} {'share':>7}  {'store':>5} {'inv.':>5} "
+              f"{'client':>6} {'machine':>7} {'busy':>5}")  # fmt: skip
         for run in figures["runs"]:
             tps = figures["pgbench_tps"][str(run["clients"])]
             share = f"{100 * run['share_of_pgbench']:.2f}%" if run["share_of_pgbench"] else "-"
+            cpu = run["cpu_ms_per_checkout"]
             print(f"{run['workers']:>7} {run['clients']:>3} {run['checkouts_per_second']:>11.1f} "
                   f"{run['p50_ms']:>7.1f} {run['p99_ms']:>7.1f} {run['failures']:>6} "
-                  f"{tps if tps else 'no pgbench':>14} {share:>7}")  # fmt: skip
+                  f"{tps if tps else 'no pgbench':>14} {share:>7}  {cpu['store']:>5.1f} "
+                  f"{cpu['inventory']:>5.1f} {cpu['client']:>6.1f} {cpu['machine']:>7.1f} "
+                  f"{100 * run['machine_busy']:>4.0f}%")  # fmt: skip
         by = {
             (run["workers"], run["clients"]): run["checkouts_per_second"] for run in figures["runs"]
         }
+        busy = {(run["workers"], run["clients"]): run["machine_busy"] for run in figures["runs"]}
         for clients in sorted({clients for _, clients in by}):
             if (1, clients) in by and (2, clients) in by and by[(1, clients)]:
                 print(f"  2 workers / 1 worker at C={clients}: "
-                      f"{by[(2, clients)] / by[(1, clients)]:.2f}x")  # fmt: skip
+                      f"{by[(2, clients)] / by[(1, clients)]:.2f}x (at most "
+                      f"{1 / max(busy[(1, clients)], 0.01):.2f}x at the same CPU per checkout: "
+                      f"one worker left the machine {100 * (1 - busy[(1, clients)]):.0f}% "
+                      f"idle)")  # fmt: skip
     if "routes" in report:
         figures = report["routes"]
         limit = figures["ceiling"]
