@@ -52,11 +52,13 @@ def cpu_seconds_of_children(pid: int) -> list[float]:
 
 def machine_cpu_seconds() -> tuple[float, float]:
     """(busy, all) CPU seconds of the whole machine since boot, summed over its cores, from
-    ``/proc/stat``: busy is all but idle and I/O wait. Differences of two readings say how busy
+    ``/proc/stat``: all is the time the machine had its cores (a virtual machine's stolen time
+    left out), busy all of it but idle and I/O wait. Differences of two readings say how busy
     the machine was in between, whatever ran on it (PostgreSQL and the kernel included)."""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    idle = fields[3] + fields[4]
-    return (sum(fields) - idle) / CLOCK_TICKS, sum(fields) / CLOCK_TICKS
+    user, nice, system, idle, iowait, irq, softirq, _steal = fields
+    busy = user + nice + system + irq + softirq
+    return busy / CLOCK_TICKS, (busy + idle + iowait) / CLOCK_TICKS
 
 
 def metric(base_url: str, name: str) -> float:
