@@ -79,8 +79,8 @@ def print_report(report: dict[str, Any]) -> None:
         figures = report["routes"]
         limit = figures["ceiling"]
         print(f"\n3-4. hot routes on SQLite, one request at a time; the ceiling (minimal FastAPI "
-              f"route, one SQLite insert), measured before each route, which is compared with "
-              f"that one: median {limit['round_trip_ms']:.2f} ms round trip, "
+              f"route, one SQLite insert), measured before each route; the median, which the "
+              f"routes are compared with: {limit['round_trip_ms']:.2f} ms round trip, "
               f"{limit['service_cpu_ms']:.2f} CPU ms (runs: "
               f"{', '.join(f'{x:.2f}' for x in limit['service_cpu_ms_runs'])})")  # fmt: skip
         print(f"{'route':<52} {'trip ms':>7} {'store':>11} {'inventory':>11} {'x ceiling':>9}")
