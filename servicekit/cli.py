@@ -90,6 +90,8 @@ def main(service: ServiceCommands, argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
     workers = args.workers or getattr(settings, "web_concurrency", 1)
+    # What the workers read to know how many they are (`ServiceSettings.per_worker`).
+    os.environ["WEB_CONCURRENCY"] = str(1 if args.reload else workers)
     # The chart names a metrics directory whatever the worker count (and under --reload):
     # prometheus_client then writes there, so it must exist and start empty.
     if (workers > 1 and not args.reload) or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

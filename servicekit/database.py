@@ -39,7 +39,9 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
+def make_engine(
+    url: str, pool_size: int = 10, pooled: bool = True, application_name: str | None = None
+) -> Engine:
     """Create the engine with the settings each backend needs to be correct under concurrency.
 
     PostgreSQL: a pool of ``pool_size`` connections and no more (no request holds one across a
@@ -49,6 +51,7 @@ def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
     answers 503 quickly instead of hanging a request.
     ``pooled=False`` opens a connection per use and closes it after (tests that start
     many threads use it, so idle connections do not pile up against the server's limit).
+    ``application_name`` names the connections in ``pg_stat_activity``.
 
     SQLite (the embedded default): WAL, a busy timeout, foreign keys, and transactions begun
     explicitly. A deferred transaction that reads and then writes can fail at once with
@@ -78,15 +81,18 @@ def make_engine(url: str, pool_size: int = 10, pooled: bool = True) -> Engine:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
+    connect_args: dict[str, Any] = {"connect_timeout": 5}
+    if application_name:
+        connect_args["application_name"] = application_name
     if not pooled:
-        return create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5})
+        return create_engine(url, poolclass=NullPool, connect_args=connect_args)
     return create_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
         pool_pre_ping=True,
         pool_timeout=10,
-        connect_args={"connect_timeout": 5},
+        connect_args=connect_args,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 
@@ -74,13 +76,17 @@ class DomainMetrics:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
-    engine = make_engine(settings.database_url, settings.db_pool_size)
+    connections = settings.per_worker(settings.db_pool_size)  # this worker's share
+    # Named per worker process in pg_stat_activity: which service and worker holds what.
+    engine = make_engine(
+        settings.database_url, connections, application_name=f"inventory_service pid {os.getpid()}"
+    )
     app, registry = service_app(
         title="inventory_service",
         description=DESCRIPTION,
         engine=engine,
         routers=[router],
-        threads=settings.db_pool_size,
+        threads=connections,
     )
     bind_units_of_work(app, engine, UnitOfWork, DomainMetrics(registry).publish)
     install_domain_errors(app, InventoryError, STATUS_OF_ERROR)

@@ -13,7 +13,12 @@ from sqlalchemy import exc
 from servicekit.http import excerpt
 from servicekit.logging import configure_logging
 from servicekit.migrations import wait_for_database
-from servicekit.settings import CommonSettings, normalize_database_url, settings_problem
+from servicekit.settings import (
+    CommonSettings,
+    ServiceSettings,
+    normalize_database_url,
+    settings_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -147,3 +152,11 @@ def test_good_urls_are_normalised(monkeypatch):
     settings = Settings()
     assert settings.inventory_url == "https://inventory.example:8443/api"
     assert settings.database_url == "postgresql+psycopg://u:p@h:5432/store"
+
+
+@pytest.mark.parametrize(
+    "workers, pool, share", [(1, 10, 10), (2, 10, 5), (3, 10, 4), (4, 2, 1), (64, 1, 1)]
+)
+def test_workers_share_the_services_pool_out(monkeypatch, workers, pool, share):
+    monkeypatch.setenv("WEB_CONCURRENCY", str(workers))
+    assert ServiceSettings().per_worker(pool) == share

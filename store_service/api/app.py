@@ -3,6 +3,8 @@ and error mapping."""
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
 
@@ -89,7 +91,11 @@ class DomainMetrics:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
-    engine = make_engine(settings.database_url, settings.db_pool_size)
+    connections = settings.per_worker(settings.db_pool_size)  # this worker's share
+    # Named per worker process in pg_stat_activity: which service and worker holds what.
+    engine = make_engine(
+        settings.database_url, connections, application_name=f"store_service pid {os.getpid()}"
+    )
     inventory = InventoryClient(
         settings.inventory_url,
         timeout_seconds=settings.inventory_timeout_seconds,
@@ -100,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         engine=engine,
         routers=[router],
-        threads=settings.db_pool_size,
+        threads=connections,
         # The inventory is reported, but only the store's own database decides readiness.
         extra_checks=lambda: {"inventory": inventory.health()},
         closers=[inventory.close],

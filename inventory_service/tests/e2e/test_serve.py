@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from inventory_service.tests.conftest import at, iso
-from servicekit.migrations import alembic_config
+from servicekit.migrations import alembic_config, upgrade
+from testkit import database
 from testkit.processes import ROOT, ServiceProcess
 
 
@@ -89,3 +94,69 @@ def test_several_workers_share_the_sqlite_default_and_report_metrics_together(tm
             text = httpx.get(f"{process.url}/metrics").text
             assert 'http_requests_total{method="GET",route="/healthz",status="200"} 20.0' in text
             assert 'route="/locations/{location}/issues",status="201"} 1.0' in text
+
+
+@pytest.fixture
+def fresh_inventory_database(postgres_admin_url: str):
+    """A database of this test's own: its connections are the ones counted."""
+    url = database.create_database(postgres_admin_url, "dss_test_pool")
+    upgrade(ROOT / "inventory_service" / "migrations", url)
+    yield url
+    database.drop_database(postgres_admin_url, url)
+
+
+@pytest.mark.slow
+def test_workers_share_the_services_pool_of_connections(
+    fresh_inventory_database: str, postgres_admin_url: str, tmp_path: Path
+):
+    """``serve --workers 2`` with a pool of 4: under a load that keeps every connection busy
+    (16 clients issuing at one location, whose lock queues them), each worker holds 2
+    connections at most (it names them by its pid), where a pool of 4 per worker would fill."""
+    env = {"INVENTORY_DATABASE_URL": fresh_inventory_database, "INVENTORY_DB_POOL_SIZE": "4"}
+    service = ServiceProcess(
+        "inventory_service", env, log_path=tmp_path / "inventory.log", extra_args=["--workers", "2"]
+    )
+    name = fresh_inventory_database.rsplit("/", 1)[1]
+    most: dict[str, int] = {}  # the most connections seen at once, per application_name
+    stop = threading.Event()
+
+    def count_connections() -> None:
+        query = (
+            "SELECT application_name, count(*) FROM pg_stat_activity WHERE datname = %s"
+            " GROUP BY application_name"
+        )
+        with psycopg.connect(database.libpq_dsn(postgres_admin_url), autocommit=True) as admin:
+            while not stop.is_set():
+                for application, count in admin.execute(query, (name,)).fetchall():
+                    most[application] = max(count, most.get(application, 0))
+                time.sleep(0.01)
+
+    def issue_for(seconds: float, client_number: int) -> set[int]:
+        statuses, deadline, n = set(), time.monotonic() + seconds, 0
+        with httpx.Client(base_url=service.url, timeout=30) as client:
+            while time.monotonic() < deadline:
+                n += 1
+                body = {"reference": f"pool-{client_number}-{n}", "at": iso(at(1)),
+                        "lines": [{"sku": "milk", "quantity": 1}]}  # fmt: skip
+                statuses.add(client.post("/locations/pool/issues", json=body).status_code)
+        return statuses
+
+    with service:
+        put = httpx.put(
+            f"{service.url}/locations/pool/items/milk",
+            json={"on_hand": 1_000_000, "at": iso(at(0))},
+            timeout=10,
+        )
+        assert put.status_code == 201
+        counter = threading.Thread(target=count_connections)
+        counter.start()
+        try:
+            with ThreadPoolExecutor(max_workers=16) as pool:
+                answers = list(pool.map(issue_for, [3.0] * 16, range(16)))
+        finally:
+            stop.set()
+            counter.join()
+    assert set().union(*answers) == {201}
+    workers = {app: count for app, count in most.items() if app.startswith("inventory_service")}
+    assert 1 <= len(workers) <= 2, most
+    assert max(workers.values()) == 2, most  # a worker under load fills its share, no more
