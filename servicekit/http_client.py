@@ -3,7 +3,7 @@
 One client per peer service and process, shared by threads: the store uses one for the
 inventory, the simulator one for each service. It is built on the standard library's
 `http.client` because a call costs it about a quarter of the CPU that a general-purpose
-client spends (0.15 ms instead of 0.5 ms, measured on the 2-core machine of the README), and
+client spends (0.15 ms instead of 0.5 ms, measured on a 2-core machine when it was chosen), and
 the simulator and the store make tens of thousands of small calls.
 
 What is retried, with exponential backoff (``backoff_seconds`` × 1, 2, 4, ...):
