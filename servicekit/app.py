@@ -6,18 +6,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Callable, Iterable, TypeVar
+from typing import Annotated, Any, Callable, Iterable, TypeVar
 
 import anyio.to_thread
 from anyio import CapacityLimiter
 from anyio.lowlevel import RunVar
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Connection, Engine
+from sqlalchemy.util import await_only, greenlet_spawn
+from sqlalchemy.util.concurrency import in_greenlet
 
-from servicekit.database import for_writing
+from servicekit.database import for_writing, ping
 from servicekit.http import (
     BodySizeLimit,
     document_body_errors,
@@ -43,34 +45,44 @@ def service_app(
     closers: Iterable[Callable[[], None]] = (),
 ) -> tuple[FastAPI, CollectorRegistry]:
     """The app with ``/healthz``, ``/readyz``, ``/metrics``, database errors as 503, the
-    routers, and a lifespan that closes ``closers`` and the engine on shutdown. Returns the
-    metrics registry for the service's own counters.
+    routers, its `Database` (bind the units of work with `bind_units_of_work`), and a lifespan
+    that closes ``closers`` and the engine on shutdown. Returns the metrics registry for the
+    service's own counters.
 
-    ``threads``: how many requests at a time do their blocking (database) work, the routes
-    that are plain ``def``. Give it the database pool's size: a thread without a connection
-    only waits for one, while each runnable thread takes turns at the GIL. With uvicorn's
-    default of 40, the slowest checkouts at 32 concurrent clients took 5 times longer.
-    Work that waits on another service has threads of its own (`waiting_on_a_peer`).
+    ``threads``: on SQLite, how many requests at a time do their database work (on threads).
+    Give it the database pool's size: a thread without a connection only waits for one, while
+    each runnable thread takes turns at the GIL. With uvicorn's default of 40, the slowest
+    checkouts at 32 concurrent clients took 5 times longer. Work that waits on another
+    service has threads of its own (`waiting_on_a_peer`).
     """
-    to_close = [*closers, engine.dispose]
+    database = Database(engine)
+
+    async def database_answers() -> None:
+        await database.run(lambda: ping(engine))
+
+    async def peers() -> dict[str, str]:
+        assert extra_checks is not None
+        return await waiting_on_a_peer(extra_checks)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         yield
-        for close in to_close:
+        for close in closers:
             close()
+        await database.run(engine.dispose)
 
     app = FastAPI(
         title=title, version=project_version(), description=description, lifespan=lifespan
     )
+    app.state.database = database
     registry = CollectorRegistry()
     install_request_error_handlers(app)
     install_database_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     install_metrics(app, registry)  # added last, so outermost: it counts the 413s too
     count_statements(engine, registry)
-    app.include_router(health_router(engine, extra_checks))
+    app.include_router(health_router(database_answers, peers if extra_checks else None))
     for router in routers:
         app.include_router(router)
     document_body_errors(app)
@@ -94,37 +106,87 @@ async def waiting_on_a_peer(work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
+def call_a_peer(call: Callable[[], T]) -> T:
+    """Make a blocking ``call`` to another service from work that `Database.run` runs.
+
+    On the event loop (PostgreSQL) the call goes to the threads kept for peers, and the loop
+    serves other requests while it waits; on a thread (SQLite, or no `Database.run` at all:
+    the simulator, tests) it is made right there.
+    """
+    if in_greenlet():
+        return await_only(waiting_on_a_peer(call))
+    return call()
+
+
+class Database:
+    """A request's way to its service's database: `read` runs a query on a read connection,
+    `write` a use case in a unit of work, and `run` any work that uses either.
+
+    Where the work runs depends on the engine (`servicekit.database.make_engine`): on
+    PostgreSQL, on the event loop, in a greenlet whose statements await their answers, so
+    that a request costs no hand-off to a thread and back, and waiting requests cost no
+    threads taking turns at the GIL (at 32 concurrent checkouts that was a quarter of the
+    machine's CPU); on SQLite, on a thread, as FastAPI runs a plain ``def`` route. Either way
+    the work is ordinary synchronous code, and a call to another service inside it goes
+    through `call_a_peer`.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.on_the_event_loop: bool = engine.dialect.is_async
+        self.reader: Callable[[], Connection] = engine.connect
+        self.unit_of_work: Callable[[], SqlUnitOfWork] = _unbound
+
+    async def run(self, work: Callable[[], T], *, waits_on_a_peer: bool = False) -> T:
+        """Run ``work``; ``waits_on_a_peer``: it calls another service, so on SQLite it runs
+        on the threads kept for that (`waiting_on_a_peer`)."""
+        if self.on_the_event_loop:
+            return await greenlet_spawn(work)
+        if waits_on_a_peer:
+            return await waiting_on_a_peer(work)
+        return await anyio.to_thread.run_sync(work)
+
+    async def read(self, query: Callable[[Connection], T]) -> T:
+        """``query(connection)`` on a read connection, closed when it returns."""
+
+        def work() -> T:
+            with self.reader() as connection:
+                return query(connection)
+
+        return await self.run(work)
+
+    async def write(self, use_case: Callable[[Any], T], *, waits_on_a_peer: bool = False) -> T:
+        """``use_case(unit_of_work)`` with a fresh unit of work."""
+        return await self.run(
+            lambda: use_case(self.unit_of_work()), waits_on_a_peer=waits_on_a_peer
+        )
+
+
+def _unbound() -> SqlUnitOfWork:
+    raise RuntimeError("no unit of work: call bind_units_of_work(app, ...) first")
+
+
 def bind_units_of_work(
     app: FastAPI,
-    engine: Engine,
     unit_of_work: type[SqlUnitOfWork],
     publish: Callable[[list[Any]], None],
 ) -> None:
-    """Give requests read connections (`get_reader`) and units of work (`get_unit_of_work`).
+    """Give the app's `Database` its units of work, which write with ``for_writing``.
 
     Plain SQLAlchemy connections, not ORM sessions: the repositories and queries run Core
     statements, and a connection costs less per transaction and per statement."""
-    writer = for_writing(engine)
-    app.state.reader = engine.connect
-    app.state.unit_of_work = lambda: unit_of_work(writer.connect, publish)
+    database: Database = app.state.database
+    writer = for_writing(database.engine)
+    database.unit_of_work = lambda: unit_of_work(writer.connect, publish)
 
 
-# The dependencies below are ``async`` and do no I/O, so FastAPI runs them on the event loop:
-# a plain ``def`` dependency (or one that yields) costs a hop to the thread pool and back,
-# about 0.1 ms of CPU each, on every request. The route, a plain ``def``, then does the
-# blocking work in one hop.
+async def get_database(request: Request) -> Database:
+    """FastAPI dependency: the app's `Database`. (``async``, and no I/O: FastAPI runs it on
+    the event loop, where a plain ``def`` would cost a hop to a thread and back.)"""
+    return request.app.state.database
 
 
-async def get_reader(request: Request) -> Callable[[], Connection]:
-    """FastAPI dependency: opens read-only connections; a route uses one as
-    ``with reader() as connection:``, and closes it before it calls another service, so that
-    no pooled connection waits on the network."""
-    return request.app.state.reader
-
-
-async def get_unit_of_work(request: Request) -> SqlUnitOfWork:
-    """FastAPI dependency: a fresh unit of work for the request's use case."""
-    return request.app.state.unit_of_work()
+DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def install_domain_errors(

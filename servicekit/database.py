@@ -23,7 +23,9 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_only
 
 #: Constraint and index names for every service's tables, so migrations can name them.
 NAMING_CONVENTION = {
@@ -40,7 +42,11 @@ def is_sqlite(url: str) -> bool:
 
 
 def make_engine(
-    url: str, pool_size: int = 10, pooled: bool = True, application_name: str | None = None
+    url: str,
+    pool_size: int = 10,
+    pooled: bool = True,
+    application_name: str | None = None,
+    on_the_event_loop: bool = False,
 ) -> Engine:
     """Create the engine with the settings each backend needs to be correct under concurrency.
 
@@ -52,6 +58,12 @@ def make_engine(
     ``pooled=False`` opens a connection per use and closes it after (tests that start
     many threads use it, so idle connections do not pile up against the server's limit).
     ``application_name`` names the connections in ``pg_stat_activity``.
+    ``on_the_event_loop``: the services' engine. psycopg's asyncio connections behind
+    SQLAlchemy's synchronous API, for work that `servicekit.app.Database.run` runs on the
+    event loop: a statement awaits its answer there instead of blocking a thread (greenlets
+    bridge the two, as SQLAlchemy's own asyncio extension does). Such an engine connects only
+    inside that work. Ignored for SQLite, which has no asyncio driver here: its work runs on
+    threads.
 
     SQLite (the embedded default): WAL, a busy timeout, foreign keys, and transactions begun
     explicitly. A deferred transaction that reads and then writes can fail at once with
@@ -86,14 +98,16 @@ def make_engine(
         connect_args["application_name"] = application_name
     if not pooled:
         return create_engine(url, poolclass=NullPool, connect_args=connect_args)
-    return create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=0,
-        pool_pre_ping=True,
-        pool_timeout=10,
-        connect_args=connect_args,
-    )
+    options: dict[str, Any] = {
+        "pool_size": pool_size,
+        "max_overflow": 0,
+        "pool_pre_ping": True,
+        "pool_timeout": 10,
+        "connect_args": connect_args,
+    }
+    if on_the_event_loop:
+        return create_async_engine(url, **options).sync_engine
+    return create_engine(url, **options)
 
 
 @contextlib.contextmanager
@@ -111,8 +125,12 @@ def pipelined(connection: Connection) -> Iterator[None]:
         yield  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
         return
     dialect, driver = connection.dialect, connection.connection.driver_connection
+    if isinstance(driver, psycopg.AsyncConnection):  # on the event loop: `on_the_event_loop`
+        pipeline: contextlib.AbstractContextManager[Any] = _awaiting(driver.pipeline())
+    else:
+        pipeline = driver.pipeline()
     try:
-        with driver.pipeline():
+        with pipeline:
             yield
     except dialect.dbapi.Error as error:  # the driver's, as the answers came: wrap it as
         lost = dialect.is_disconnect(error, driver, None)  # SQLAlchemy does its own
@@ -121,6 +139,20 @@ def pipelined(connection: Connection) -> Iterator[None]:
         raise exc.DBAPIError.instance(
             None, None, error, dialect.dbapi.Error, connection_invalidated=lost, dialect=dialect
         ) from error
+
+
+@contextlib.contextmanager
+def _awaiting(manager: contextlib.AbstractAsyncContextManager[Any]) -> Iterator[None]:
+    """An async context manager, entered and left by synchronous code that runs on the event
+    loop (in a greenlet of SQLAlchemy's bridge), as its statements are."""
+    await_only(manager.__aenter__())
+    try:
+        yield
+    except BaseException as error:
+        if not await_only(manager.__aexit__(type(error), error, error.__traceback__)):
+            raise
+    else:
+        await_only(manager.__aexit__(None, None, None))
 
 
 def for_writing(engine: Engine) -> Engine:

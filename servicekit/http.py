@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import logging
 import math
-from typing import Annotated, Any, Callable, Generic, NamedTuple, TypeVar
+from typing import Annotated, Any, Awaitable, Callable, Generic, NamedTuple, TypeVar
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
-from sqlalchemy import Engine, exc
+from sqlalchemy import exc
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.database import database_error_is_unavailability, ping
+from servicekit.database import database_error_is_unavailability
 from servicekit.ids import ID_PATTERN  # noqa: F401 - re-exported for the services' APIs
 from servicekit.simtime import Instant
 
@@ -261,8 +261,12 @@ def install_database_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(error_class, unavailable)
 
 
-def health_router(engine: Engine, extra_checks: Callable[[], dict[str, str]] | None = None):
-    """``/healthz`` (the process answers) and ``/readyz`` (its database answers).
+def health_router(
+    database_answers: Callable[[], Awaitable[None]],
+    extra_checks: Callable[[], Awaitable[dict[str, str]]] | None = None,
+) -> APIRouter:
+    """``/healthz`` (the process answers) and ``/readyz`` (its database answers: awaiting
+    ``database_answers`` does not raise).
 
     ``extra_checks`` reports dependencies that do not decide readiness (the store reports
     the inventory there): a pod whose peer is down should stay in its Service.
@@ -270,7 +274,7 @@ def health_router(engine: Engine, extra_checks: Callable[[], dict[str, str]] | N
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process is up")
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     @router.get(
@@ -278,17 +282,17 @@ def health_router(engine: Engine, extra_checks: Callable[[], dict[str, str]] | N
         summary="Readiness: the database answers",
         responses={503: {"description": "The database does not answer."}},
     )
-    def readyz() -> JSONResponse:
+    async def readyz() -> JSONResponse:
         checks: dict[str, str] = {}
         ready = True
         try:
-            ping(engine)
+            await database_answers()
             checks["database"] = "ok"
         except exc.SQLAlchemyError as error:
             ready = False
             checks["database"] = f"unavailable: {error.__class__.__name__}"
         if extra_checks is not None:
-            checks.update(extra_checks())
+            checks.update(await extra_checks())
         return JSONResponse(
             status_code=200 if ready else 503,
             content={"status": "ready" if ready else "unavailable", "checks": checks},

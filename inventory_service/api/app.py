@@ -79,7 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     connections = settings.per_worker(settings.db_pool_size)  # this worker's share
     # Named per worker process in pg_stat_activity: which service and worker holds what.
     engine = make_engine(
-        settings.database_url, connections, application_name=f"inventory_service pid {os.getpid()}"
+        settings.database_url,
+        connections,
+        application_name=f"inventory_service pid {os.getpid()}",
+        on_the_event_loop=True,
     )
     app, registry = service_app(
         title="inventory_service",
@@ -88,6 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router],
         threads=connections,
     )
-    bind_units_of_work(app, engine, UnitOfWork, DomainMetrics(registry).publish)
+    bind_units_of_work(app, UnitOfWork, DomainMetrics(registry).publish)
     install_domain_errors(app, InventoryError, STATUS_OF_ERROR)
     return app

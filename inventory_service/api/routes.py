@@ -1,11 +1,14 @@
-"""The HTTP routes: thin translations between HTTP and the use cases and queries."""
+"""The HTTP routes: thin translations between HTTP and the use cases and queries.
+
+Each route hands its database work to the app's `servicekit.app.Database` (``read``, ``write``
+or ``run``), which runs it without blocking the event loop.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Callable, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
-from sqlalchemy import Connection
+from fastapi import APIRouter, Path, Query, Response, status
 
 from inventory_service.api.schemas import (
     At,
@@ -23,9 +26,9 @@ from inventory_service.api.schemas import (
     Reference,
 )
 from inventory_service.application import queries, services
-from inventory_service.application.unit_of_work import UnitOfWork
+from inventory_service.domain.model import StockItem
 from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
-from servicekit.app import get_reader, get_unit_of_work
+from servicekit.app import DatabaseDep
 from servicekit.http import (
     ID_PATTERN,
     Id,
@@ -36,8 +39,6 @@ from servicekit.http import (
     invalid_input,
 )
 
-UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-ReaderDep = Annotated[Callable[[], Connection], Depends(get_reader)]
 LocationId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
 AtQuery = Annotated[
@@ -58,9 +59,10 @@ def build_policy(body: PolicyIn) -> Policy:
 
 
 @router.get("", summary="List locations", response_model=Page[LocationOut])
-def list_locations(reader: ReaderDep, page: PageQuery) -> Page[LocationOut]:
-    with reader() as connection:
-        found = queries.list_locations(connection, page.limit, page.offset)
+async def list_locations(database: DatabaseDep, page: PageQuery) -> Page[LocationOut]:
+    found = await database.read(
+        lambda connection: queries.list_locations(connection, page.limit, page.offset)
+    )
     data = [LocationOut(id=row.id, clock=row.clock, items=row.items) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
 
@@ -71,18 +73,21 @@ def list_locations(reader: ReaderDep, page: PageQuery) -> Page[LocationOut]:
     response_model=Page[ItemPublic],
     responses=error_responses(404, 503),
 )
-def list_items(
+async def list_items(
     location: LocationId,
-    reader: ReaderDep,
-    uow: UowDep,
+    database: DatabaseDep,
     page: PageQuery,
     at: AtQuery = None,
     sku: Annotated[list[Id] | None, Query(description="Only these SKUs (repeatable).")] = None,
 ) -> Page[ItemPublic]:
-    with reader() as connection:
-        if at is not None:
-            services.advance_clock_if_due(uow, connection, location, at)
-        items, total = queries.list_items(connection, location, page.limit, page.offset, sku)
+    def look() -> tuple[list[StockItem], int]:
+        with database.reader() as connection:
+            if at is not None:
+                uow = database.unit_of_work()
+                services.advance_clock_if_due(uow, connection, location, at)
+            return queries.list_items(connection, location, page.limit, page.offset, sku)
+
+    items, total = await database.run(look)
     data = [ItemPublic.from_domain(location, item) for item in items]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -93,13 +98,17 @@ def list_items(
     response_model=ItemPublic,
     responses=error_responses(404, 503),
 )
-def get_item(
-    location: LocationId, sku: Sku, reader: ReaderDep, uow: UowDep, at: AtQuery = None
+async def get_item(
+    location: LocationId, sku: Sku, database: DatabaseDep, at: AtQuery = None
 ) -> ItemPublic:
-    with reader() as connection:
-        if at is not None:
-            services.advance_clock_if_due(uow, connection, location, at)
-        return ItemPublic.from_domain(location, queries.get_item(connection, location, sku))
+    def look() -> ItemPublic:
+        with database.reader() as connection:
+            if at is not None:
+                uow = database.unit_of_work()
+                services.advance_clock_if_due(uow, connection, location, at)
+            return ItemPublic.from_domain(location, queries.get_item(connection, location, sku))
+
+    return await database.run(look)
 
 
 @router.put(
@@ -108,19 +117,21 @@ def get_item(
     response_model=ItemPublic,
     responses={201: {"model": ItemPublic, "description": "Created"}, **error_responses(409, 503)},
 )
-def put_item(
-    location: LocationId, sku: Sku, body: ItemPut, uow: UowDep, response: Response
+async def put_item(
+    location: LocationId, sku: Sku, body: ItemPut, database: DatabaseDep, response: Response
 ) -> ItemPublic:
     policy = build_policy(body.policy) if body.policy is not None else None
-    change = services.put_item(
-        uow,
-        location,
-        sku,
-        body.at,
-        on_hand=body.on_hand,
-        policy=policy,
-        lead_time_minutes=body.lead_time_minutes,
-        reference=body.reference,
+    change = await database.write(
+        lambda uow: services.put_item(
+            uow,
+            location,
+            sku,
+            body.at,
+            on_hand=body.on_hand,
+            policy=policy,
+            lead_time_minutes=body.lead_time_minutes,
+            reference=body.reference,
+        )
     )
     if change.created:
         response.status_code = status.HTTP_201_CREATED
@@ -137,14 +148,17 @@ def put_item(
         **error_responses(404, 409, 503),
     },
 )
-def issue(location: LocationId, body: IssueIn, uow: UowDep, response: Response) -> IssueOut:
+async def issue(
+    location: LocationId, body: IssueIn, database: DatabaseDep, response: Response
+) -> IssueOut:
     """All lines in one transaction; each line issues what is on hand (partial per line).
 
     A repeat with the same ``reference`` answers 200 with the first result and moves nothing.
     Policies are evaluated in the same transaction, placing purchase orders as needed.
     """
     lines = [(line.sku, line.quantity) for line in body.lines]
-    result = services.issue(uow, location, body.reference, body.at, lines)
+    reference, at = body.reference, body.at
+    result = await database.write(lambda uow: services.issue(uow, location, reference, at, lines))
     if result.replayed:
         response.status_code = status.HTTP_200_OK
     return IssueOut.from_domain(result.record, result.replayed)
@@ -156,10 +170,13 @@ def issue(location: LocationId, body: IssueIn, uow: UowDep, response: Response) 
     response_model=ClockOut,
     responses=error_responses(404, 503),
 )
-def advance_clock(location: LocationId, uow: UowDep, body: ClockIn | None = None) -> ClockOut:
+async def advance_clock(
+    location: LocationId, database: DatabaseDep, body: ClockIn | None = None
+) -> ClockOut:
     """Apply the receipts and periodic reviews due by ``at``; call it at least daily so that
     quiet days still see their reviews and deliveries."""
-    result = services.advance_clock(uow, location, body.at if body is not None else None)
+    at = body.at if body is not None else None
+    result = await database.write(lambda uow: services.advance_clock(uow, location, at))
     return ClockOut(
         location=result.location,
         at=result.at,
@@ -175,19 +192,20 @@ def advance_clock(location: LocationId, uow: UowDep, body: ClockIn | None = None
     response_model=Page[MovementOut],
     responses=error_responses(404),
 )
-def list_movements(
+async def list_movements(
     location: LocationId,
-    reader: ReaderDep,
+    database: DatabaseDep,
     page: PageQuery,
     period: PeriodQuery,
     sku: str | None = None,
     kind: Literal["receipt", "issue", "adjustment"] | None = None,
     reference: Annotated[Reference | None, Query()] = None,
 ) -> Page[MovementOut]:
-    with reader() as connection:
-        found = queries.list_movements(
+    found = await database.read(
+        lambda connection: queries.list_movements(
             connection, location, page.limit, page.offset, sku, kind, reference, *period
         )
+    )
     data = [MovementOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
 
@@ -198,12 +216,13 @@ def list_movements(
     response_model=list[LedgerTotal],
     responses=error_responses(404),
 )
-def ledger_totals(
-    location: LocationId, reader: ReaderDep, period: PeriodQuery
+async def ledger_totals(
+    location: LocationId, database: DatabaseDep, period: PeriodQuery
 ) -> list[LedgerTotal]:
     """Units received, issued and adjusted per SKU: what reconciliation with sales uses."""
-    with reader() as connection:
-        totals = queries.ledger_totals(connection, location, *period)
+    totals = await database.read(
+        lambda connection: queries.ledger_totals(connection, location, *period)
+    )
     return [LedgerTotal(**row) for row in totals]
 
 
@@ -213,17 +232,18 @@ def ledger_totals(
     response_model=Page[PurchaseOrderOut],
     responses=error_responses(404),
 )
-def list_purchase_orders(
+async def list_purchase_orders(
     location: LocationId,
-    reader: ReaderDep,
+    database: DatabaseDep,
     page: PageQuery,
     period: PeriodQuery,
     sku: str | None = None,
     status: Literal["open", "received"] | None = None,
 ) -> Page[PurchaseOrderOut]:
-    with reader() as connection:
-        found = queries.list_purchase_orders(
+    found = await database.read(
+        lambda connection: queries.list_purchase_orders(
             connection, location, page.limit, page.offset, sku, status, *period
         )
+    )
     data = [PurchaseOrderOut.model_validate(row) for row in found.rows]
     return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)

@@ -1,82 +1,113 @@
 """Writes sent together: `servicekit.database.pipelined`, and the writes a repository queues for
-its unit of work's commit; on a real PostgreSQL (in pipeline mode) and on SQLite."""
+its unit of work's commit; on a real PostgreSQL (in pipeline mode), with the engine of the
+services (on the event loop) and a plain one, and on SQLite."""
 
 from __future__ import annotations
 
-from typing import Iterator
+import asyncio
+from typing import Callable, Iterator, TypeVar
 
 import pytest
 from psycopg import pq
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, exc, func, select, text
 
+from servicekit.app import Database
 from servicekit.database import database_error_is_unavailability, make_engine, pipelined
 from servicekit.unit_of_work import SqlRepository, SqlUnitOfWork
 from testkit import database
 
 ROWS = Table("pipelined_rows", MetaData(), Column("id", Integer, primary_key=True))
+T = TypeVar("T")
 
 
-@pytest.fixture
-def pg_engine(postgres_admin_url: str) -> Iterator[Engine]:
-    url = database.create_database(postgres_admin_url, "dss_test_pipelined")
-    engine = make_engine(url, pool_size=2)
+def within(engine: Engine, work: Callable[[], T]) -> T:
+    """Run ``work`` where the engine's connections work: as a service's request would."""
+    if engine.dialect.is_async:
+        return asyncio.run(Database(engine).run(work))
+    return work()
+
+
+def postgresql_engine(admin_url: str, on_the_event_loop: bool) -> Iterator[Engine]:
+    url = database.create_database(admin_url, "dss_test_pipelined")
+    engine = make_engine(url, pool_size=2, on_the_event_loop=on_the_event_loop)
+    within(engine, lambda: ROWS.metadata.create_all(engine))
+    yield engine
+    within(engine, engine.dispose)
+    database.drop_database(admin_url, url)
+
+
+def sqlite_engine(path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{path / 'pipelined.db'}")
     ROWS.metadata.create_all(engine)
     yield engine
     engine.dispose()
-    database.drop_database(postgres_admin_url, url)
 
 
-@pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'pipelined.db'}")
-    ROWS.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+@pytest.fixture(params=["plain", "on-the-event-loop"])
+def pg_engine(postgres_admin_url: str, request) -> Iterator[Engine]:
+    yield from postgresql_engine(postgres_admin_url, request.param == "on-the-event-loop")
 
 
-@pytest.fixture(params=["pg_engine", "sqlite_engine"])
-def engine(request) -> Engine:
+@pytest.fixture(params=["postgresql", "postgresql-on-the-event-loop", "sqlite"])
+def engine(request, tmp_path) -> Iterator[Engine]:
     """On PostgreSQL in pipeline mode; on SQLite (no such mode) as plain statements."""
-    return request.getfixturevalue(request.param)
+    if request.param == "sqlite":
+        yield from sqlite_engine(tmp_path)
+    else:
+        admin_url = request.getfixturevalue("postgres_admin_url")
+        yield from postgresql_engine(admin_url, request.param.endswith("event-loop"))
 
 
 def count(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return connection.execute(select(func.count()).select_from(ROWS)).scalar_one()
+    def work() -> int:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(ROWS)).scalar_one()
+
+    return within(engine, work)
 
 
 def test_the_writes_inside_are_applied_and_committed(engine):
-    with engine.connect() as connection:
-        with pipelined(connection):
-            if engine.dialect.name == "postgresql":  # really in pipeline mode
-                pgconn = connection.connection.driver_connection.pgconn
-                assert pgconn.pipeline_status == pq.PipelineStatus.ON
-            connection.execute(ROWS.insert().inline(), {"id": 1})
-            connection.execute(ROWS.insert().inline(), [{"id": 2}, {"id": 3}])
-            connection.execute(ROWS.delete().where(ROWS.c.id == 2))
-        connection.commit()
+    def work() -> None:
+        with engine.connect() as connection:
+            with pipelined(connection):
+                if engine.dialect.name == "postgresql":  # really in pipeline mode
+                    pgconn = connection.connection.driver_connection.pgconn
+                    assert pgconn.pipeline_status == pq.PipelineStatus.ON
+                connection.execute(ROWS.insert().inline(), {"id": 1})
+                connection.execute(ROWS.insert().inline(), [{"id": 2}, {"id": 3}])
+                connection.execute(ROWS.delete().where(ROWS.c.id == 2))
+            connection.commit()
+
+    within(engine, work)
     assert count(engine) == 2
 
 
 def test_an_error_inside_is_sqlalchemys_and_the_transaction_writes_nothing(engine):
-    with engine.connect() as connection:
-        with pytest.raises(exc.IntegrityError):  # as the service's error handlers know it
-            with pipelined(connection):
-                connection.execute(ROWS.insert().inline(), {"id": 1})
-                connection.execute(ROWS.insert().inline(), {"id": 1})
-                connection.execute(ROWS.insert().inline(), {"id": 2})
-        connection.rollback()
+    def work() -> None:
+        with engine.connect() as connection:
+            with pytest.raises(exc.IntegrityError):  # as the service's error handlers know it
+                with pipelined(connection):
+                    connection.execute(ROWS.insert().inline(), {"id": 1})
+                    connection.execute(ROWS.insert().inline(), {"id": 1})
+                    connection.execute(ROWS.insert().inline(), {"id": 2})
+            connection.rollback()
+
+    within(engine, work)
     assert count(engine) == 0
 
 
 def test_a_connection_lost_inside_is_an_unavailability_the_api_answers_503(pg_engine):
     engine = pg_engine
-    with engine.connect() as connection:
-        with pytest.raises(exc.OperationalError) as raised:
-            with pipelined(connection):
-                connection.execute(ROWS.insert().inline(), {"id": 1})
-                connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
-        assert database_error_is_unavailability(raised.value)
+
+    def work() -> None:
+        with engine.connect() as connection:
+            with pytest.raises(exc.OperationalError) as raised:
+                with pipelined(connection):
+                    connection.execute(ROWS.insert().inline(), {"id": 1})
+                    connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+            assert database_error_is_unavailability(raised.value)
+
+    within(engine, work)
     assert count(engine) == 0
 
 
@@ -99,33 +130,44 @@ class RowUnitOfWork(SqlUnitOfWork):
 
 def test_queued_writes_go_with_the_commit_and_then_the_events_are_published(engine):
     published = []
-    with RowUnitOfWork(engine.connect, published.extend) as uow:
-        uow.rows.add(1)
-        uow.rows.add(2)
-        assert uow.rows.count() == 0  # queued: not sent before the commit
-        uow.commit()
+
+    def work() -> None:
+        with RowUnitOfWork(engine.connect, published.extend) as uow:
+            uow.rows.add(1)
+            uow.rows.add(2)
+            assert uow.rows.count() == 0  # queued: not sent before the commit
+            uow.commit()
+
+    within(engine, work)
     assert count(engine) == 2 and published == [1, 2]
 
 
 def test_a_queued_write_that_fails_fails_the_commit_and_publishes_nothing(engine):
     published = []
-    with RowUnitOfWork(engine.connect, published.extend) as uow:
-        uow.rows.add(1)
-        uow.commit()
-    with RowUnitOfWork(engine.connect, published.extend) as uow:
-        uow.rows.add(2)
-        uow.rows.add(1)  # already there
-        with pytest.raises(exc.IntegrityError):
+
+    def work() -> None:
+        with RowUnitOfWork(engine.connect, published.extend) as uow:
+            uow.rows.add(1)
             uow.commit()
+        with RowUnitOfWork(engine.connect, published.extend) as uow:
+            uow.rows.add(2)
+            uow.rows.add(1)  # already there
+            with pytest.raises(exc.IntegrityError):
+                uow.commit()
+
+    within(engine, work)
     assert count(engine) == 1 and published == [1]
 
 
 def test_writes_queued_without_a_commit_are_never_sent(engine):
-    uow = RowUnitOfWork(engine.connect)
-    with uow:
-        uow.rows.add(1)
-    with uow:  # the same unit of work again: the first use's writes are not sent with this
-        uow.rows.add(2)
-        uow.commit()
-    with engine.connect() as connection:
-        assert connection.execute(select(ROWS.c.id)).scalars().all() == [2]
+    def work() -> list[int]:
+        uow = RowUnitOfWork(engine.connect)
+        with uow:
+            uow.rows.add(1)
+        with uow:  # the same unit of work again: the first use's writes are not sent with it
+            uow.rows.add(2)
+            uow.commit()
+        with engine.connect() as connection:
+            return connection.execute(select(ROWS.c.id)).scalars().all()
+
+    assert within(engine, work) == [2]

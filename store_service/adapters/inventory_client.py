@@ -14,6 +14,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
+from servicekit.app import call_a_peer
 from servicekit.http_client import Answer, JsonClient, ServiceUnreachable, path_of
 from store_service.application.ports import InventoryRejected, InventoryUnavailable, Issued
 
@@ -98,8 +99,10 @@ class InventoryClient:
     def health(self) -> str:
         """One quick ``/healthz`` (no retries): readiness must answer fast."""
         try:
-            answer = self.http.request(
-                "GET", "/healthz", retries=0, timeout_seconds=HEALTH_TIMEOUT_SECONDS
+            answer = call_a_peer(
+                lambda: self.http.request(
+                    "GET", "/healthz", retries=0, timeout_seconds=HEALTH_TIMEOUT_SECONDS
+                )
             )
         except ServiceUnreachable as error:
             return f"unavailable: {error.reason}"
@@ -108,9 +111,11 @@ class InventoryClient:
     # -- transport ----------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Answer:
-        """Every request here is idempotent (see the module), hence retried."""
+        """Every request here is idempotent (see the module), hence retried. Made through
+        `call_a_peer`: from a request's database work on the event loop, the exchange (and
+        the waits between retries) happens on a thread, and the loop serves others."""
         try:
-            answer = self.http.request(method, path, idempotent=True, **kwargs)
+            answer = call_a_peer(lambda: self.http.request(method, path, idempotent=True, **kwargs))
         except ServiceUnreachable as error:
             raise InventoryUnavailable(error.reason) from error
         if answer.status >= 500:

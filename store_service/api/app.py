@@ -94,7 +94,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     connections = settings.per_worker(settings.db_pool_size)  # this worker's share
     # Named per worker process in pg_stat_activity: which service and worker holds what.
     engine = make_engine(
-        settings.database_url, connections, application_name=f"store_service pid {os.getpid()}"
+        settings.database_url,
+        connections,
+        application_name=f"store_service pid {os.getpid()}",
+        on_the_event_loop=True,
     )
     inventory = InventoryClient(
         settings.inventory_url,
@@ -112,6 +115,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         closers=[inventory.close],
     )
     app.state.inventory = inventory
-    bind_units_of_work(app, engine, UnitOfWork, DomainMetrics(registry).publish)
+    bind_units_of_work(app, UnitOfWork, DomainMetrics(registry).publish)
     install_domain_errors(app, StoreError, STATUS_OF_ERROR)
     return app

@@ -1,19 +1,19 @@
 """The HTTP routes: thin translations between HTTP and the use cases and queries.
 
-Routes that call the inventory are ``async`` and run their blocking work on the threads kept
-for waiting on a peer (`servicekit.app.waiting_on_a_peer`); the others are plain ``def``, on
-the threads of the database work.
+Each route hands its database work to the app's `servicekit.app.Database` (``read``, ``write``
+or ``run``), which runs it without blocking the event loop; work that also calls the
+inventory says so (``waits_on_a_peer``), and its calls go through `servicekit.app.call_a_peer`
+(the inventory client does that).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Callable
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from sqlalchemy import Connection
 
-from servicekit.app import get_reader, get_unit_of_work, waiting_on_a_peer
+from servicekit.app import DatabaseDep
 from servicekit.http import (
     ID_PATTERN,
     Page,
@@ -41,7 +41,6 @@ from store_service.api.schemas import (
 )
 from store_service.application import queries, services
 from store_service.application.ports import Inventory
-from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import Product, ProductNotSold
 
 
@@ -50,8 +49,6 @@ async def get_inventory(request: Request) -> Inventory:
     return request.app.state.inventory
 
 
-UowDep = Annotated[UnitOfWork, Depends(get_unit_of_work)]
-ReaderDep = Annotated[Callable[[], Connection], Depends(get_reader)]
 InventoryDep = Annotated[Inventory, Depends(get_inventory)]
 StoreId = Annotated[str, Path(pattern=ID_PATTERN, examples=["store-1"])]
 Sku = Annotated[str, Path(pattern=ID_PATTERN, examples=["milk-1l"])]
@@ -80,16 +77,18 @@ def now_or(at: datetime | None) -> datetime:
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(409, 503),
 )
-def create_store(body: StoreIn, uow: UowDep) -> StoreOut:
+async def create_store(body: StoreIn, database: DatabaseDep) -> StoreOut:
     """The store's id is also its stock location at the inventory service."""
-    store = services.create_store(uow, body.name, now_or(body.at), body.id)
+    at = now_or(body.at)
+    store = await database.write(lambda uow: services.create_store(uow, body.name, at, body.id))
     return StoreOut.from_domain(store)
 
 
 @router.get("/stores", tags=["stores"], summary="List stores", response_model=Page[StoreOut])
-def list_stores(reader: ReaderDep, page: PageQuery) -> Page[StoreOut]:
-    with reader() as connection:
-        stores, total = queries.list_stores(connection, page.limit, page.offset)
+async def list_stores(database: DatabaseDep, page: PageQuery) -> Page[StoreOut]:
+    stores, total = await database.read(
+        lambda connection: queries.list_stores(connection, page.limit, page.offset)
+    )
     data = [StoreOut.from_domain(store) for store in stores]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -101,9 +100,10 @@ def list_stores(reader: ReaderDep, page: PageQuery) -> Page[StoreOut]:
     response_model=StoreOut,
     responses=error_responses(404),
 )
-def get_store(store: StoreId, reader: ReaderDep) -> StoreOut:
-    with reader() as connection:
-        return StoreOut.from_domain(queries.get_store(connection, store))
+async def get_store(store: StoreId, database: DatabaseDep) -> StoreOut:
+    return StoreOut.from_domain(
+        await database.read(lambda connection: queries.get_store(connection, store))
+    )
 
 
 @router.put(
@@ -114,12 +114,13 @@ def get_store(store: StoreId, reader: ReaderDep) -> StoreOut:
     response_model_exclude_none=True,
     responses={201: {"model": ProductOut, "description": "Created"}, **error_responses(404, 503)},
 )
-def put_product(
-    store: StoreId, sku: Sku, body: ProductPut, uow: UowDep, response: Response
+async def put_product(
+    store: StoreId, sku: Sku, body: ProductPut, database: DatabaseDep, response: Response
 ) -> ProductOut:
     """Open carts keep the price they captured; new and changed lines get the new one."""
     product = Product(sku=sku, name=body.name, category=body.category, price=body.price)
-    change = services.put_product(uow, store, product, datetime.now(timezone.utc))
+    at = datetime.now(timezone.utc)
+    change = await database.write(lambda uow: services.put_product(uow, store, product, at))
     if change.created:
         response.status_code = status.HTTP_201_CREATED
     return ProductOut.from_domain(change.product)
@@ -135,7 +136,7 @@ def put_product(
 )
 async def list_products(
     store: StoreId,
-    reader: ReaderDep,
+    database: DatabaseDep,
     inventory: InventoryDep,
     page: PageQuery,
     category: Annotated[Category | None, Query()] = None,
@@ -146,7 +147,7 @@ async def list_products(
 ) -> Page[ProductOut]:
 
     def look() -> Page[ProductOut]:
-        with reader() as connection:  # closed before the inventory is asked
+        with database.reader() as connection:  # closed before the inventory is asked
             products, total = queries.list_products(
                 connection, store, page.limit, page.offset, category
             )
@@ -154,7 +155,7 @@ async def list_products(
         data = [ProductOut.from_domain(item, available.get(item.sku)) for item in products]
         return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
-    return await waiting_on_a_peer(look)
+    return await database.run(look, waits_on_a_peer=True)
 
 
 @router.get(
@@ -165,17 +166,17 @@ async def list_products(
     responses=error_responses(404, 503),
 )
 async def get_product(
-    store: StoreId, sku: Sku, reader: ReaderDep, inventory: InventoryDep, at: AtQuery = None
+    store: StoreId, sku: Sku, database: DatabaseDep, inventory: InventoryDep, at: AtQuery = None
 ) -> ProductOut:
     """``available`` is read from the inventory at ``at``; 503 when the inventory is down."""
 
     def look() -> ProductOut:
-        with reader() as connection:
+        with database.reader() as connection:  # closed before the inventory is asked
             product = queries.get_product(connection, store, sku)
         available = queries.availability(inventory, store, [product], at)
         return ProductOut.from_domain(product, available[sku])
 
-    return await waiting_on_a_peer(look)
+    return await database.run(look, waits_on_a_peer=True)
 
 
 # -- carts and checkout ---------------------------------------------------------------------
@@ -189,13 +190,14 @@ async def get_product(
     status_code=status.HTTP_201_CREATED,
     responses=error_responses(404, 503),
 )
-def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOut:
+async def open_cart(store: StoreId, database: DatabaseDep, body: CartIn | None = None) -> CartOut:
     """``items`` puts a whole basket in the cart in one request; 422 (and no cart) when the
     store does not sell one of them."""
     body = body or CartIn()
     items = [(line.sku, line.quantity) for line in body.items]
+    at, customer = now_or(body.at), body.customer_ref
     try:
-        cart = services.open_cart(uow, store, now_or(body.at), body.customer_ref, items)
+        cart = await database.write(lambda uow: services.open_cart(uow, store, at, customer, items))
     except ProductNotSold as error:  # a 422 that says which line, like the schema's own
         line = [sku for sku, _ in items].index(error.sku)
         raise invalid_input(("body", "items", line, "sku"), str(error), error.sku) from error
@@ -209,9 +211,10 @@ def open_cart(store: StoreId, uow: UowDep, body: CartIn | None = None) -> CartOu
     response_model=CartOut,
     responses=error_responses(404),
 )
-def get_cart(cart: CartId, reader: ReaderDep) -> CartOut:
-    with reader() as connection:
-        return CartOut.from_domain(queries.get_cart(connection, cart))
+async def get_cart(cart: CartId, database: DatabaseDep) -> CartOut:
+    return CartOut.from_domain(
+        await database.read(lambda connection: queries.get_cart(connection, cart))
+    )
 
 
 @router.put(
@@ -221,10 +224,15 @@ def get_cart(cart: CartId, reader: ReaderDep) -> CartOut:
     response_model=CartOut,
     responses=error_responses(404, 409, 503),
 )
-def set_cart_item(cart: CartId, sku: Sku, body: CartItemPut, uow: UowDep) -> CartOut:
+async def set_cart_item(
+    cart: CartId, sku: Sku, body: CartItemPut, database: DatabaseDep
+) -> CartOut:
     """422 when the store does not sell the SKU; 409 when the cart is no longer open (or a
     checkout of it awaits a retry)."""
-    return CartOut.from_domain(services.set_cart_item(uow, cart, sku, body.quantity))
+    quantity = body.quantity
+    return CartOut.from_domain(
+        await database.write(lambda uow: services.set_cart_item(uow, cart, sku, quantity))
+    )
 
 
 @router.post(
@@ -240,7 +248,7 @@ def set_cart_item(cart: CartId, sku: Sku, body: CartItemPut, uow: UowDep) -> Car
 )
 async def checkout(
     cart: CartId,
-    uow: UowDep,
+    database: DatabaseDep,
     inventory: InventoryDep,
     response: Response,
     body: CheckoutIn | None = None,
@@ -252,7 +260,9 @@ async def checkout(
     nothing sold, the cart stays open; retrying is safe and never issues stock twice.
     """
     at = body.at if body is not None else None
-    result = await waiting_on_a_peer(lambda: services.checkout(uow, inventory, cart, at))
+    result = await database.write(
+        lambda uow: services.checkout(uow, inventory, cart, at), waits_on_a_peer=True
+    )
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return OrderOut.from_domain(result.order)
@@ -268,9 +278,10 @@ async def checkout(
     response_model=OrderOut,
     responses=error_responses(404),
 )
-def get_order(order: OrderId, reader: ReaderDep) -> OrderOut:
-    with reader() as connection:
-        return OrderOut.from_domain(queries.get_order(connection, order))
+async def get_order(order: OrderId, database: DatabaseDep) -> OrderOut:
+    return OrderOut.from_domain(
+        await database.read(lambda connection: queries.get_order(connection, order))
+    )
 
 
 @router.get(
@@ -280,14 +291,15 @@ def get_order(order: OrderId, reader: ReaderDep) -> OrderOut:
     response_model=Page[OrderOut],
     responses=error_responses(404),
 )
-def list_orders(
+async def list_orders(
     store: StoreId,
-    reader: ReaderDep,
+    database: DatabaseDep,
     page: PageQuery,
     period: PeriodQuery,
 ) -> Page[OrderOut]:
-    with reader() as connection:
-        orders, total = queries.list_orders(connection, store, page.limit, page.offset, *period)
+    orders, total = await database.read(
+        lambda connection: queries.list_orders(connection, store, page.limit, page.offset, *period)
+    )
     data = [OrderOut.from_domain(order) for order in orders]
     return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
@@ -306,12 +318,11 @@ async def _days(  # async: no I/O, so no hop to the thread pool (see servicekit.
     response_model=list[DailySalesOut],
     responses=error_responses(404),
 )
-def daily_sales(
-    store: StoreId, reader: ReaderDep, days: Annotated[Period, Depends(_days)]
+async def daily_sales(
+    store: StoreId, database: DatabaseDep, days: Annotated[Period, Depends(_days)]
 ) -> list[DailySalesOut]:
     """Days with orders only, aggregated by the database."""
-    with reader() as connection:
-        sales = queries.daily_sales(connection, store, *days)
+    sales = await database.read(lambda connection: queries.daily_sales(connection, store, *days))
     return [DailySalesOut.from_domain(day) for day in sales]
 
 
@@ -323,8 +334,10 @@ def daily_sales(
     responses=error_responses(404, 503),
 )
 async def reconciliation(
-    store: StoreId, reader: ReaderDep, inventory: InventoryDep
+    store: StoreId, database: DatabaseDep, inventory: InventoryDep
 ) -> ReconciliationOut:
     """Units fulfilled across the store's orders vs units issued at its inventory location."""
-    result = await waiting_on_a_peer(lambda: queries.reconcile(reader, inventory, store))
+    result = await database.run(
+        lambda: queries.reconcile(database.reader, inventory, store), waits_on_a_peer=True
+    )
     return ReconciliationOut.from_domain(result)
