@@ -23,7 +23,6 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 
@@ -106,6 +105,10 @@ def make_engine(
         "connect_args": connect_args,
     }
     if on_the_event_loop:
+        # (imported here: it needs greenlet, which the services install and the simulator,
+        # which also builds its engines here, does not)
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         return create_async_engine(url, **options).sync_engine
     return create_engine(url, **options)
 
