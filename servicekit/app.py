@@ -61,8 +61,7 @@ def service_app(
         await database.run(lambda: ping(engine))
 
     async def peers() -> dict[str, str]:
-        assert extra_checks is not None
-        return await waiting_on_a_peer(extra_checks)
+        return await waiting_on_a_peer(extra_checks) if extra_checks else {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -82,7 +81,7 @@ def service_app(
     app.add_middleware(BodySizeLimit)
     install_metrics(app, registry)  # added last, so outermost: it counts the 413s too
     count_statements(engine, registry)
-    app.include_router(health_router(database_answers, peers if extra_checks else None))
+    app.include_router(health_router(database_answers, peers))
     for router in routers:
         app.include_router(router)
     document_body_errors(app)
@@ -124,10 +123,11 @@ class Database:
 
     Where the work runs depends on the engine (`servicekit.database.make_engine`): on
     PostgreSQL, on the event loop, in a greenlet whose statements await their answers, so
-    that a request costs no hand-off to a thread and back, and waiting requests cost no
-    threads taking turns at the GIL (at 32 concurrent checkouts that was a quarter of the
-    machine's CPU); on SQLite, on a thread, as FastAPI runs a plain ``def`` route. Either way
-    the work is ordinary synchronous code, and a call to another service inside it goes
+    that a request costs no hand-off to a thread and back, and waiting requests are no
+    threads taking turns at the GIL (under concurrency that costs less CPU; one request at a
+    time a statement through the loop costs a little more: the README's Performance section
+    has the figures); on SQLite, on a thread, as FastAPI runs a plain ``def`` route. Either
+    way the work is ordinary synchronous code, and a call to another service inside it goes
     through `call_a_peer`.
     """
 

@@ -263,7 +263,7 @@ def install_database_error_handlers(app: FastAPI) -> None:
 
 def health_router(
     database_answers: Callable[[], Awaitable[None]],
-    extra_checks: Callable[[], Awaitable[dict[str, str]]] | None = None,
+    extra_checks: Callable[[], Awaitable[dict[str, str]]],
 ) -> APIRouter:
     """``/healthz`` (the process answers) and ``/readyz`` (its database answers: awaiting
     ``database_answers`` does not raise).
@@ -291,8 +291,7 @@ def health_router(
         except exc.SQLAlchemyError as error:
             ready = False
             checks["database"] = f"unavailable: {error.__class__.__name__}"
-        if extra_checks is not None:
-            checks.update(await extra_checks())
+        checks.update(await extra_checks())
         return JSONResponse(
             status_code=200 if ready else 503,
             content={"status": "ready" if ready else "unavailable", "checks": checks},

@@ -157,8 +157,9 @@ async def issue(
     Policies are evaluated in the same transaction, placing purchase orders as needed.
     """
     lines = [(line.sku, line.quantity) for line in body.lines]
-    reference, at = body.reference, body.at
-    result = await database.write(lambda uow: services.issue(uow, location, reference, at, lines))
+    result = await database.write(
+        lambda uow: services.issue(uow, location, body.reference, body.at, lines)
+    )
     if result.replayed:
         response.status_code = status.HTTP_200_OK
     return IssueOut.from_domain(result.record, result.replayed)

@@ -79,8 +79,9 @@ def now_or(at: datetime | None) -> datetime:
 )
 async def create_store(body: StoreIn, database: DatabaseDep) -> StoreOut:
     """The store's id is also its stock location at the inventory service."""
-    at = now_or(body.at)
-    store = await database.write(lambda uow: services.create_store(uow, body.name, at, body.id))
+    store = await database.write(
+        lambda uow: services.create_store(uow, body.name, now_or(body.at), body.id)
+    )
     return StoreOut.from_domain(store)
 
 
@@ -195,9 +196,10 @@ async def open_cart(store: StoreId, database: DatabaseDep, body: CartIn | None =
     store does not sell one of them."""
     body = body or CartIn()
     items = [(line.sku, line.quantity) for line in body.items]
-    at, customer = now_or(body.at), body.customer_ref
     try:
-        cart = await database.write(lambda uow: services.open_cart(uow, store, at, customer, items))
+        cart = await database.write(
+            lambda uow: services.open_cart(uow, store, now_or(body.at), body.customer_ref, items)
+        )
     except ProductNotSold as error:  # a 422 that says which line, like the schema's own
         line = [sku for sku, _ in items].index(error.sku)
         raise invalid_input(("body", "items", line, "sku"), str(error), error.sku) from error
@@ -229,9 +231,8 @@ async def set_cart_item(
 ) -> CartOut:
     """422 when the store does not sell the SKU; 409 when the cart is no longer open (or a
     checkout of it awaits a retry)."""
-    quantity = body.quantity
     return CartOut.from_domain(
-        await database.write(lambda uow: services.set_cart_item(uow, cart, sku, quantity))
+        await database.write(lambda uow: services.set_cart_item(uow, cart, sku, body.quantity))
     )
 
 
