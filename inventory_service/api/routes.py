@@ -198,7 +198,7 @@ async def list_movements(
     database: DatabaseDep,
     page: PageQuery,
     period: PeriodQuery,
-    sku: str | None = None,
+    sku: Annotated[Id | None, Query(description="Only this SKU.")] = None,
     kind: Literal["receipt", "issue", "adjustment"] | None = None,
     reference: Annotated[Reference | None, Query()] = None,
 ) -> Page[MovementOut]:
@@ -238,7 +238,7 @@ async def list_purchase_orders(
     database: DatabaseDep,
     page: PageQuery,
     period: PeriodQuery,
-    sku: str | None = None,
+    sku: Annotated[Id | None, Query(description="Only this SKU.")] = None,
     status: Literal["open", "received"] | None = None,
 ) -> Page[PurchaseOrderOut]:
     found = await database.read(

@@ -121,3 +121,13 @@ def test_text_a_database_cannot_store_is_422(client, location, text):
     answer = client.get(f"/locations/{location}/movements", params={"reference": "a\x00b"})
     assert_client_error(answer, 422, "reference")
     assert client.get(f"/locations/{location}/items/milk").json()["on_hand"] == 5
+
+
+@pytest.mark.parametrize("listing", ["movements", "purchase-orders"])
+def test_a_sku_filter_that_no_sku_can_match_is_422(client, location, listing):
+    """A NUL character reached PostgreSQL (a 500) before the filter was checked as an id."""
+    client.put(f"/locations/{location}/items/milk", json={"on_hand": 5, "at": iso(at(0))})
+    answer = client.get(f"/locations/{location}/{listing}", params={"sku": "mi\x00lk"})
+    assert_client_error(answer, 422, "sku")
+    answer = client.get(f"/locations/{location}/{listing}", params={"sku": "milk"})
+    assert answer.status_code == 200
