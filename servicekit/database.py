@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterator, Sequence
@@ -46,14 +47,15 @@ def make_engine(
     pooled: bool = True,
     application_name: str | None = None,
     on_the_event_loop: bool = False,
+    ping_after_idle_seconds: float = 5.0,
 ) -> Engine:
     """Create the engine with the settings each backend needs to be correct under concurrency.
 
     PostgreSQL: a pool of ``pool_size`` connections and no more (no request holds one across a
     call to another service, so a few serve many; a request beyond waits up to 10 s for one,
-    and opening and closing extra ones under load cost more than the wait), pre-ping so a
-    restarted server costs one failed request at most, and a connect timeout so a dead server
-    answers 503 quickly instead of hanging a request.
+    and opening and closing extra ones under load cost more than the wait), a ping before a
+    connection that sat idle for ``ping_after_idle_seconds`` is used (`ping_when_idle`), and a
+    connect timeout so a dead server answers 503 quickly instead of hanging a request.
     ``pooled=False`` opens a connection per use and closes it after (tests that start
     many threads use it, so idle connections do not pile up against the server's limit).
     ``application_name`` names the connections in ``pg_stat_activity``.
@@ -100,7 +102,6 @@ def make_engine(
     options: dict[str, Any] = {
         "pool_size": pool_size,
         "max_overflow": 0,
-        "pool_pre_ping": True,
         "pool_timeout": 10,
         "connect_args": connect_args,
     }
@@ -109,8 +110,39 @@ def make_engine(
         # which also builds its engines here, does not)
         from sqlalchemy.ext.asyncio import create_async_engine
 
-        return create_async_engine(url, **options).sync_engine
-    return create_engine(url, **options)
+        engine = create_async_engine(url, **options).sync_engine
+    else:
+        engine = create_engine(url, **options)
+    ping_when_idle(engine, ping_after_idle_seconds)
+    return engine
+
+
+def ping_when_idle(engine: Engine, after_seconds: float) -> None:
+    """Before a pooled connection that sat idle for ``after_seconds`` or more is used, ping it,
+    and replace it if the server does not answer (SQLAlchemy's pre-ping, for idle connections
+    only).
+
+    A connection idle that long may have been closed meanwhile (a restarted server, a
+    firewall's idle timeout); one handed back moments ago, under load, almost never has, and
+    a ping is a round trip. If it was all the same, the request fails with a 503 that may be
+    retried, and SQLAlchemy replaces every connection of the pool that was opened before.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < after_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(f"ping failed: {error}") from error
+        if not alive:
+            raise exc.DisconnectionError("ping failed")
 
 
 @contextlib.contextmanager

@@ -1,19 +1,21 @@
 """Where a request's database work runs (`servicekit.app.Database`): on PostgreSQL on the event
 loop, its statements awaited, and a call to another service inside it on a thread, while the
-loop serves other requests; on SQLite on threads. On a real PostgreSQL and SQLite."""
+loop serves other requests; on SQLite on threads. And which pooled connections are pinged
+before use (`servicekit.database.ping_when_idle`). On a real PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
-from typing import Iterator
+from typing import Callable, Iterator
 
+import psycopg
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, exc, make_url, text
 
 from servicekit.app import Database, call_a_peer
-from servicekit.database import make_engine
+from servicekit.database import database_error_is_unavailability, make_engine
 from testkit import database
 
 
@@ -99,3 +101,61 @@ def test_a_call_to_a_peer_inside_the_work_leaves_the_loop_to_other_requests(loop
 
 def test_outside_the_loop_a_call_to_a_peer_is_made_right_there():
     assert call_a_peer(threading.get_ident) == threading.get_ident()
+
+
+def kill_its_connections(admin_url: str, url: str) -> int:
+    """End every session on ``url``'s database from outside, as a restarted server would."""
+    with psycopg.connect(database.libpq_dsn(admin_url), autocommit=True) as admin:
+        name = make_url(url).database
+        return len(
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (name,),
+            ).fetchall()
+        )
+
+
+@pytest.fixture(params=["plain", "on-the-event-loop"])
+def make_pool(postgres_admin_url: str, request) -> Iterator[Callable[..., tuple[Database, str]]]:
+    made: list[tuple[Engine, str, Database]] = []
+
+    def make(ping_after_idle_seconds: float) -> tuple[Database, str]:
+        url = database.create_database(postgres_admin_url, "dss_test_idle_ping")
+        engine = make_engine(
+            url,
+            pool_size=1,
+            on_the_event_loop=request.param == "on-the-event-loop",
+            ping_after_idle_seconds=ping_after_idle_seconds,
+        )
+        made.append((engine, url, Database(engine)))
+        return made[-1][2], url
+
+    yield make
+    for engine, url, db in made:
+        asyncio.run(db.run(engine.dispose))
+        database.drop_database(postgres_admin_url, url)
+
+
+def read(db: Database) -> int:
+    return asyncio.run(db.read(select_one))
+
+
+def test_a_connection_that_sat_idle_is_pinged_and_replaced_when_the_server_closed_it(
+    make_pool, postgres_admin_url
+):
+    db, url = make_pool(ping_after_idle_seconds=0)  # every connection counts as idle
+    assert read(db) == 1
+    assert kill_its_connections(postgres_admin_url, url) == 1  # the pool's one connection
+    assert read(db) == 1  # the ping found it closed: a new one answered
+
+
+def test_a_connection_used_moments_ago_is_not_pinged_and_a_closed_one_fails_once(
+    make_pool, postgres_admin_url
+):
+    db, url = make_pool(ping_after_idle_seconds=3600)
+    assert read(db) == 1
+    assert kill_its_connections(postgres_admin_url, url) == 1
+    with pytest.raises(exc.OperationalError) as failed:  # no ping: the request finds out
+        read(db)
+    assert database_error_is_unavailability(failed.value)  # answered 503, may be retried
+    assert read(db) == 1  # and the pool has replaced it
