@@ -4,6 +4,7 @@ to HTTP."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Callable, Iterable, TypeVar
@@ -19,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.util import await_only, greenlet_spawn
 from sqlalchemy.util.concurrency import in_greenlet
 
-from servicekit.database import for_writing, ping
+from servicekit.database import for_writing, make_engine, ping
 from servicekit.http import (
     BodySizeLimit,
     document_body_errors,
@@ -32,6 +33,15 @@ from servicekit.unit_of_work import SqlUnitOfWork
 from servicekit.version import project_version
 
 T = TypeVar("T")
+
+
+def service_engine(service: str, url: str, connections: int) -> Engine:
+    """A service's engine: ``connections`` pooled (its worker's share), its work run on the
+    event loop (`Database`), each connection named ``<service> pid N`` in
+    ``pg_stat_activity``: which service and worker holds what."""
+    return make_engine(
+        url, connections, application_name=f"{service} pid {os.getpid()}", on_the_event_loop=True
+    )
 
 
 def service_app(

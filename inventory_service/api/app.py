@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter
@@ -21,8 +20,7 @@ from inventory_service.domain.model import (
     UnknownLocation,
     UnknownSkus,
 )
-from servicekit.app import bind_units_of_work, install_domain_errors, service_app
-from servicekit.database import make_engine
+from servicekit.app import bind_units_of_work, install_domain_errors, service_app, service_engine
 from servicekit.logging import configure_logging
 
 DESCRIPTION = """
@@ -77,13 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings.log_level, settings.log_format)
     connections = settings.per_worker(settings.db_pool_size)  # this worker's share
-    # Named per worker process in pg_stat_activity: which service and worker holds what.
-    engine = make_engine(
-        settings.database_url,
-        connections,
-        application_name=f"inventory_service pid {os.getpid()}",
-        on_the_event_loop=True,
-    )
+    engine = service_engine("inventory_service", settings.database_url, connections)
     app, registry = service_app(
         title="inventory_service",
         description=DESCRIPTION,
