@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.util import await_only, greenlet_spawn
 from sqlalchemy.util.concurrency import in_greenlet
 
-from servicekit.database import for_writing, make_engine, ping
+from servicekit.database import for_reading, for_writing, make_engine, ping
 from servicekit.http import (
     BodySizeLimit,
     document_body_errors,
@@ -144,7 +144,7 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.on_the_event_loop: bool = engine.dialect.is_async
-        self.reader: Callable[[], Connection] = engine.connect
+        self.reader: Callable[[], Connection] = for_reading(engine).connect
         self.unit_of_work: Callable[[], SqlUnitOfWork] = _unbound
 
     async def run(self, work: Callable[[], T], *, waits_on_a_peer: bool = False) -> T:

@@ -159,3 +159,46 @@ def test_a_connection_used_moments_ago_is_not_pinged_and_a_closed_one_fails_once
         read(db)
     assert database_error_is_unavailability(failed.value)  # answered 503, may be retried
     assert read(db) == 1  # and the pool has replaced it
+
+
+def prepared_statements(connection) -> int:
+    return connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
+
+
+def test_a_read_on_postgresql_keeps_the_statements_its_connection_prepared(make_pool):
+    """A read takes no transaction on PostgreSQL, so it ends with no ROLLBACK, after which
+    psycopg would drop every statement the connection had prepared (the writes' too), and
+    send one more round trip to do so."""
+    db, _ = make_pool(ping_after_idle_seconds=60)  # one connection, shared by all below
+
+    def write_often() -> int:
+        with db.engine.connect() as connection:  # a write's connection: in a transaction
+            for n in range(8):  # psycopg prepares a statement from its 5th run on
+                connection.execute(text("SELECT CAST(:n AS integer) + 1"), {"n": n})
+            prepared = prepared_statements(connection)
+            connection.commit()  # (a rollback would drop them)
+            return prepared
+
+    def after_a_read() -> int:
+        with db.reader() as connection:
+            select_one(connection)
+        with db.engine.connect() as connection:
+            return prepared_statements(connection)
+
+    assert asyncio.run(db.run(write_often)) >= 1
+    assert asyncio.run(db.run(after_a_read)) >= 1
+
+
+def test_each_statement_of_a_read_on_postgresql_sees_what_was_committed_when_it_began(make_pool):
+    """No transaction around a read: under READ COMMITTED every statement has its own view
+    anyway; without one, each has its own clock too."""
+    db, _ = make_pool(ping_after_idle_seconds=60)
+
+    def two_clocks() -> tuple[object, object]:
+        with db.reader() as connection:
+            first = connection.execute(text("SELECT now()")).scalar_one()
+            connection.execute(text("SELECT pg_sleep(0.01)"))
+            return first, connection.execute(text("SELECT now()")).scalar_one()
+
+    first, second = asyncio.run(db.run(two_clocks))
+    assert second > first
