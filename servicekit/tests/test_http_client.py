@@ -3,6 +3,9 @@ it gives up, and that it keeps connections alive (a scripted server plays the fa
 
 from __future__ import annotations
 
+import re
+import socket
+import threading
 import time
 
 import pytest
@@ -115,3 +118,56 @@ def test_an_answer_that_is_not_json_is_kept_as_text():
 def test_only_http_urls():
     with pytest.raises(ValueError, match="not an http"):
         JsonClient("peer", "127.0.0.1:8002")
+
+
+class RawServer:
+    """Answers each request on one connection with the next of ``answers``, bytes as given
+    (framings that the scripted server does not produce), and closes it after the last."""
+
+    def __init__(self, *answers: bytes) -> None:
+        self.answers = list(answers)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        self.heads: list[bytes] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        connection, _ = self.listener.accept()
+        reader = connection.makefile("rb")
+        for answer in self.answers:
+            head = b"".join(iter(lambda: reader.readline(), b"\r\n"))
+            self.heads.append(head)
+            length = re.search(rb"Content-Length: (\d+)", head)
+            reader.read(int(length.group(1)) if length else 0)
+            connection.sendall(answer)
+        reader.close()
+        connection.close()
+
+
+def test_chunked_answers_on_a_kept_connection_and_an_answer_that_ends_with_it():
+    server = RawServer(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b'5\r\n{"a":\r\n2;x=y\r\n1}\r\n0\r\n\r\n',
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b'HTTP/1.0 201 Created\r\nContent-Type: application/json\r\n\r\n{"b": 2}',
+    )
+    peer, _ = client(server.url)
+    assert peer.request("GET", "/a").body == {"a": 1}
+    assert peer.request("DELETE", "/a").status == 204
+    answer = peer.request("POST", "/b", json_body={"n": 1})
+    assert (answer.status, answer.body) == (201, {"b": 2})
+    assert server.heads[2].startswith(b"POST /b HTTP/1.1\r\nHost: 127.0.0.1:")
+    assert b"Content-Length: 7" in server.heads[2]
+    assert peer._idle == []  # the last answer ended its connection: not kept
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"HELLO\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", b""],
+    ids=["no status", "a body cut short", "nothing"],
+)
+def test_a_garbled_or_missing_answer_is_a_lost_connection(answer):
+    server = RawServer(answer)
+    peer, _ = client(server.url, retries=0)
+    with pytest.raises(ServiceUnreachable, match="connection lost"):
+        peer.request("POST", "/carts", json_body={})
