@@ -26,7 +26,6 @@ from inventory_service.api.schemas import (
     Reference,
 )
 from inventory_service.application import queries, services
-from inventory_service.domain.model import StockItem
 from inventory_service.domain.policies import InvalidPolicy, Policy, make_policy
 from servicekit.app import DatabaseDep
 from servicekit.http import (
@@ -80,16 +79,18 @@ async def list_items(
     at: AtQuery = None,
     sku: Annotated[list[Id] | None, Query(description="Only these SKUs (repeatable).")] = None,
 ) -> Page[ItemPublic]:
-    def look() -> tuple[list[StockItem], int]:
+    def look() -> queries.ItemsPage:
         with database.reader() as connection:
-            if at is not None:
+            found = queries.list_items(connection, location, page.limit, page.offset, sku, at)
+            if found.due:  # catch up first (`advance_clock_if_due`), then read again
                 uow = database.unit_of_work()
-                services.advance_clock_if_due(uow, connection, location, at)
-            return queries.list_items(connection, location, page.limit, page.offset, sku)
+                services.advance_clock_if_due(uow, connection, location, at, due=True)
+                found = queries.list_items(connection, location, page.limit, page.offset, sku)
+            return found
 
-    items, total = await database.run(look)
-    data = [ItemPublic.from_domain(location, item) for item in items]
-    return Page(data=data, total=total, limit=page.limit, offset=page.offset)
+    found = await database.run(look)
+    data = [ItemPublic.from_domain(location, item) for item in found.items]
+    return Page(data=data, total=found.total, limit=page.limit, offset=page.offset)
 
 
 @router.get(

@@ -1,11 +1,13 @@
 """The read side: listings and lookups straight from the tables, paginated and filtered in SQL.
 
 Reads never change state themselves. A read ``?at=`` first runs the `advance_clock` use case,
-but only when something is actually due (`has_due_events`), so most reads take no lock.
+but only when something is actually due (`has_due_events`, or the ``due`` that `list_items`
+tells with the items, in the same statement), so most reads take no lock.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,9 +20,10 @@ from inventory_service.adapters.repository import (
     MOVEMENTS,
     ORDERS,
     item_from_row,
+    something_due,
 )
 from inventory_service.domain.model import StockItem, UnknownLocation, UnknownSkus
-from servicekit.database import PagedQuery, Slice, paginate
+from servicekit.database import PagedQuery, Slice, UTCDateTime, paginate
 
 # The statements of the hot reads, built once (see `servicekit.database.PagedQuery`).
 LOCATION = select(LOCATIONS.c.id).where(LOCATIONS.c.id == bindparam("location_id"))
@@ -28,10 +31,20 @@ ITEM = select(ITEMS).where(
     ITEMS.c.location_id == bindparam("location_id"), ITEMS.c.sku == bindparam("sku")
 )
 ITEMS_OF_LOCATION = select(ITEMS).where(ITEMS.c.location_id == bindparam("location_id"))
-ALL_ITEMS = PagedQuery(ITEMS_OF_LOCATION, [ITEMS.c.sku])
-SOME_ITEMS = PagedQuery(
-    ITEMS_OF_LOCATION.where(ITEMS.c.sku.in_(bindparam("skus", expanding=True))), [ITEMS.c.sku]
-)
+SKUS_OF_LOCATION = ITEMS_OF_LOCATION.where(ITEMS.c.sku.in_(bindparam("skus", expanding=True)))
+# each row also says whether something is due by ``until`` (`has_due_events`)
+_DUE = something_due(bindparam("location_id"), bindparam("until", type_=UTCDateTime)).label("due")
+
+
+def _items_page(of_skus: bool, with_due: bool) -> PagedQuery:
+    query = SKUS_OF_LOCATION if of_skus else ITEMS_OF_LOCATION
+    return PagedQuery(query.add_columns(_DUE) if with_due else query, [ITEMS.c.sku])
+
+
+# by (of some SKUs only, with whether something is due)
+ITEMS_PAGES = {
+    (some, due): _items_page(some, due) for some in (False, True) for due in (False, True)
+}
 
 
 def require_location(connection: Connection, location_id: str) -> None:
@@ -64,18 +77,38 @@ def get_item(connection: Connection, location_id: str, sku: str) -> StockItem:
     return item_from_row(row)
 
 
+@dataclass(frozen=True)
+class ItemsPage:
+    items: list[StockItem]
+    total: int
+    due: bool  # something is due by the ``due_by`` asked for
+
+
 def list_items(
-    connection: Connection, location_id: str, limit: int, offset: int, skus: list[str] | None = None
-) -> tuple[list[StockItem], int]:
-    """A page of the location's items (of ``skus`` only, if given), in SKU order."""
+    connection: Connection,
+    location_id: str,
+    limit: int,
+    offset: int,
+    skus: list[str] | None = None,
+    due_by: datetime | None = None,
+) -> ItemsPage:
+    """A page of the location's items (of ``skus`` only, if given), in SKU order; with
+    ``due_by``, also whether a receipt or a review is due by then, in the same statement (or
+    by `has_due_events` when the page is empty)."""
+    key: dict[str, Any] = {"location_id": location_id, "until": due_by}
+    query = ITEMS_PAGES[(bool(skus), due_by is not None)]
     if skus:
-        key = {"location_id": location_id, "skus": skus}
-        page = SOME_ITEMS.fetch(connection, limit, offset, key, at_most=len(set(skus)))
+        key["skus"] = skus
+        page = query.fetch(connection, limit, offset, key, at_most=len(set(skus)))
     else:
-        page = ALL_ITEMS.fetch(connection, limit, offset, {"location_id": location_id})
+        page = query.fetch(connection, limit, offset, key)
+    due = False
     if not page.rows:
         require_location(connection, location_id)
-    return [item_from_row(row) for row in page.rows], page.total
+        due = due_by is not None and has_due_events(connection, location_id, due_by)
+    elif due_by is not None:
+        due = bool(page.rows[0].due)
+    return ItemsPage([item_from_row(row) for row in page.rows], page.total, due)
 
 
 def list_movements(

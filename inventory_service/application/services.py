@@ -126,15 +126,18 @@ def advance_clock(uow: UnitOfWork, location_id: str, at: datetime | None) -> Clo
 
 
 def advance_clock_if_due(
-    uow: UnitOfWork, connection: Connection, location_id: str, at: datetime
+    uow: UnitOfWork, connection: Connection, location_id: str, at: datetime, due: bool | None = None
 ) -> None:
-    """For reads ``?at=``: catch up first, but only if something is due.
+    """For reads ``?at=``: catch up first, but only if something is due (``due``, when the
+    caller's read already told; else `queries.has_due_events` asks).
 
     The check runs in the caller's read connection, which takes no lock (and on SQLite no write
     lock), so most reads never wait behind a write. When something is due, the read
     transaction is ended first, so that what the caller reads next sees the catch-up. (An
     unknown location has nothing due; the read that follows reports it.)
     """
-    if queries.has_due_events(connection, location_id, at):
+    if due is None:
+        due = queries.has_due_events(connection, location_id, at)
+    if due:
         connection.rollback()
         advance_clock(uow, location_id, at)

@@ -86,6 +86,30 @@ def test_rq_policy_through_the_api_orders_and_receives_on_time(client, location)
     assert [o["quantity"] for o in orders.json()["data"]] == [40]
 
 
+def test_a_listing_at_a_time_catches_up_first_when_something_is_due_by_then(client, location):
+    """The listing learns whether a delivery is due from the items' own statement, or, when
+    no item matches, by asking; nothing due, it moves nothing."""
+    put(client, location, "milk", on_hand=25, policy=RQ, lead_time_minutes=60, at=iso(at(0)))
+    put(client, location, "tea", on_hand=3, at=iso(at(0)))
+    issue(client, location, "o1", 10, ("milk", 5))  # an order of 40 milk, due at minute 70
+
+    def listing(minute: int, *skus: str) -> list[tuple[str, int, int]]:
+        params = [("sku", sku) for sku in skus] + [("at", iso(at(minute)))]
+        answer = client.get(f"/locations/{location}/items", params=params)
+        assert answer.status_code == 200
+        return [(i["sku"], i["on_hand"], i["on_order"]) for i in answer.json()["data"]]
+
+    assert listing(69, "milk") == [("milk", 20, 40)]
+    assert listing(69) == [("milk", 20, 40), ("tea", 3, 0)]
+    assert client.get(f"/locations/{location}/purchase-orders").json()["data"][0]["status"] == (
+        "open"
+    )
+    assert listing(70, "ghost") == []  # no item matches; the delivery is received all the same
+    assert listing(70, "milk", "tea") == [("milk", 60, 0), ("tea", 3, 0)]
+    orders = client.get(f"/locations/{location}/purchase-orders").json()["data"]
+    assert [o["status"] for o in orders] == ["received"]
+
+
 def test_periodic_review_and_receipts_happen_on_a_clock_call(client, location):
     policy = {"type": "RS", "review_period_minutes": 1440, "order_up_to": 30}
     put(client, location, "tea", on_hand=10, policy=policy, lead_time_minutes=120, at=iso(at(0)))
