@@ -1,8 +1,13 @@
 """``python -m customer_sim run|compare|list|show|validate``."""
 
+import signal
 import sys
 
 from customer_sim.cli import main
 
 if __name__ == "__main__":
+    # Ctrl-C or `kill -INT` ends a run as interrupted (exit 130), even where a shell started
+    # it with SIGINT ignored (a background job: Python then keeps it ignored), as `make demo`
+    # and the services do.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.exit(main())

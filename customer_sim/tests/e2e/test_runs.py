@@ -152,14 +152,20 @@ def test_an_unreachable_store_exits_3(services, sim_env, monkeypatch):
     assert run_with(nowhere, inventory.url, scenario, sim_env / "x", "--days", "1") == 3
 
 
-def test_an_interrupted_run_says_so_in_one_line_and_exits_130(services, sim_database_url, tmp_path):
+@pytest.mark.parametrize("started", ["as in a terminal", "with SIGINT ignored"])
+def test_an_interrupted_run_says_so_in_one_line_and_exits_130(
+    services, sim_database_url, tmp_path, started
+):
+    """Also when a shell started it with SIGINT ignored, as it starts a background job."""
     store, inventory = services
+    disposition = signal.SIG_IGN if started == "with SIGINT ignored" else signal.SIG_DFL
     env = {**os.environ, "SIM_DATABASE_URL": sim_database_url, "STORE_URL": store.url,
            "INVENTORY_URL": inventory.url, "PYTHONPATH": str(ROOT)}  # fmt: skip
     process = subprocess.Popen(
         [sys.executable, "-m", "customer_sim", "run", str(SCENARIOS / "default.yaml"),
          "--out", str(tmp_path / "out"), "--progress", "log", "--log-every-hours", "1"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, disposition),
     )  # fmt: skip
     try:
         while "simulated" not in (line := process.stderr.readline()):  # progress has begun
