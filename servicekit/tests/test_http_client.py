@@ -163,8 +163,13 @@ def test_chunked_answers_on_a_kept_connection_and_an_answer_that_ends_with_it():
 
 @pytest.mark.parametrize(
     "answer",
-    [b"HELLO\r\n\r\n", b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}", b""],
-    ids=["no status", "a body cut short", "nothing"],
+    [
+        b"HELLO\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n{}",
+        b"HTTP/1.1 200 OK\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n",
+        b"",
+    ],
+    ids=["no status", "a body cut short", "a header line too long", "nothing"],
 )
 def test_a_garbled_or_missing_answer_is_a_lost_connection(answer):
     server = RawServer(answer)
