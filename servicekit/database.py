@@ -216,8 +216,9 @@ def database_error_is_unavailability(error: Exception) -> bool:
 
 
 def ping(engine: Engine) -> None:
-    """Raise if the database does not answer a trivial query."""
-    with engine.connect() as connection:
+    """Raise if the database does not answer a trivial query (a read: `for_reading`, so a
+    readiness probe costs one round trip and leaves the connection's prepared statements)."""
+    with for_reading(engine).connect() as connection:
         connection.execute(text("SELECT 1"))
 
 

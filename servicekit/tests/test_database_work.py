@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, exc, make_url, text
 
 from servicekit.app import Database, call_a_peer
-from servicekit.database import database_error_is_unavailability, make_engine
+from servicekit.database import database_error_is_unavailability, make_engine, ping
 from testkit import database
 
 
@@ -165,7 +165,7 @@ def prepared_statements(connection) -> int:
     return connection.execute(text("SELECT count(*) FROM pg_prepared_statements")).scalar_one()
 
 
-def test_a_read_on_postgresql_keeps_the_statements_its_connection_prepared(make_pool):
+def test_a_read_or_a_ping_on_postgresql_keeps_the_statements_its_connection_prepared(make_pool):
     """A read takes no transaction on PostgreSQL, so it ends with no ROLLBACK, after which
     psycopg would drop every statement the connection had prepared (the writes' too), and
     send one more round trip to do so."""
@@ -182,6 +182,7 @@ def test_a_read_on_postgresql_keeps_the_statements_its_connection_prepared(make_
     def after_a_read() -> int:
         with db.reader() as connection:
             select_one(connection)
+        ping(db.engine)  # what readiness asks, every few seconds
         with db.engine.connect() as connection:
             return prepared_statements(connection)
 
