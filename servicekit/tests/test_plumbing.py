@@ -1,15 +1,20 @@
-"""The shared plumbing's own behaviour: settings, logging formats, database waiting."""
+"""The shared plumbing's own behaviour: settings, logging formats, database waiting, the
+garbage collector's threshold."""
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import logging
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import exc
 
+from servicekit.app import YOUNG_OBJECTS_BEFORE_A_COLLECTION, service_app
+from servicekit.database import make_engine
 from servicekit.http import excerpt
 from servicekit.logging import configure_logging
 from servicekit.migrations import wait_for_database
@@ -160,3 +165,16 @@ def test_good_urls_are_normalised(monkeypatch):
 def test_workers_share_the_services_pool_out(monkeypatch, workers, pool, share):
     monkeypatch.setenv("WEB_CONCURRENCY", str(workers))
     assert ServiceSettings().per_worker(pool) == share
+
+
+def test_a_service_collects_cyclic_garbage_after_thousands_of_objects_not_hundreds(tmp_path):
+    """Python's default (700) collected, again and again, the objects of requests in flight."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'gc.db'}")
+    app, _ = service_app(title="t", description="d", engine=engine, routers=[], threads=2)
+    before = gc.get_threshold()
+    try:
+        with TestClient(app) as client:
+            assert client.get("/healthz").status_code == 200
+            assert gc.get_threshold() == (YOUNG_OBJECTS_BEFORE_A_COLLECTION, *before[1:])
+    finally:
+        gc.set_threshold(*before)
