@@ -8,11 +8,18 @@ import asyncio
 from typing import Callable, Iterator, TypeVar
 
 import pytest
+from prometheus_client import CollectorRegistry
 from psycopg import pq
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, exc, func, select, text
 
 from servicekit.app import Database
-from servicekit.database import database_error_is_unavailability, make_engine, pipelined
+from servicekit.database import (
+    database_error_is_unavailability,
+    for_writing,
+    make_engine,
+    pipelined,
+)
+from servicekit.metrics import count_statements
 from servicekit.unit_of_work import SqlRepository, SqlUnitOfWork
 from testkit import database
 
@@ -171,3 +178,37 @@ def test_writes_queued_without_a_commit_are_never_sent(engine):
             return connection.execute(select(ROWS.c.id)).scalars().all()
 
     assert within(engine, work) == [2]
+
+
+def statements_counted(registry: CollectorRegistry) -> float:
+    return registry.get_sample_value("db_statements_total") or 0.0
+
+
+def test_the_statement_counter_counts_each_statement_sent_once(engine):
+    """Plain, many rows at once (once), without parameters, pipelined: all counted, SQLite's
+    BEGIN IMMEDIATE not (PostgreSQL's BEGIN is implicit)."""
+    registry = CollectorRegistry()
+    count_statements(engine, registry)
+    writer = for_writing(engine)
+
+    def work() -> None:
+        with writer.connect() as connection:
+            connection.execute(ROWS.insert().inline(), {"id": 1})
+            connection.execute(ROWS.insert().inline(), [{"id": 2}, {"id": 3}])
+            connection.execute(text("SELECT 1"))
+            with pipelined(connection):
+                connection.execute(ROWS.delete().where(ROWS.c.id == 2))
+            connection.commit()
+
+    within(engine, work)
+    assert statements_counted(registry) == 4
+    assert count(engine) == 2
+
+
+def test_counting_statements_leaves_postgresql_connections_without_event_hooks(pg_engine):
+    """A connection event (``before_cursor_execute``) would make SQLAlchemy dispatch every
+    connection event of every statement and transaction: 10 to 15% of a service's CPU per
+    checkout on PostgreSQL, where no other connection event is listened to."""
+    count_statements(pg_engine, CollectorRegistry())
+    assert not pg_engine._has_events
+    assert count(pg_engine) == 0  # and it still works
