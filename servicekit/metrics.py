@@ -82,8 +82,8 @@ def count_statements(engine: Engine, registry: CollectorRegistry) -> None:
     Counted where the dialect executes (``do_execute`` and its kin, dialect events), not with
     ``before_cursor_execute``: a connection event makes SQLAlchemy dispatch every connection
     event of every statement and transaction (begin, execute, cursor execute, commit, ...),
-    and on PostgreSQL, with no other connection event, that cost both services 10 to 15% of
-    their CPU per checkout (the README's Performance section)."""
+    and on PostgreSQL, with no other connection event, that cost the store 8 to 10% of its
+    instructions per cart and checkout (the README's Performance section)."""
     statements = Counter(
         "db_statements_total", "SQL statements sent to the database.", registry=registry
     )
