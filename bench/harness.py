@@ -105,9 +105,9 @@ class Services:
 
 
 @contextlib.contextmanager
-def running_services(backend: str, workers: int = 1, pool_size: int = 10) -> Iterator[Services]:
-    """Both services on fresh databases (``sqlite`` files in a temporary directory, or new
-    ``postgresql`` databases on the server the tests use), dropped afterwards."""
+def fresh_databases(backend: str) -> Iterator[dict[str, str]]:
+    """A new, migrated database for each service, by name (``sqlite`` files in a temporary
+    directory, or ``postgresql`` databases on the server the tests use), dropped afterwards."""
     with contextlib.ExitStack() as cleanup:
         if backend == "sqlite":
             folder = Path(cleanup.enter_context(tempfile.TemporaryDirectory()))
@@ -118,7 +118,16 @@ def running_services(backend: str, workers: int = 1, pool_size: int = 10) -> Ite
             for name in ("inventory", "store"):
                 urls[name] = database.create_database(admin, f"dss_bench_{name}")
                 cleanup.callback(database.drop_database, admin, urls[name])
-                upgrade(ROOT / f"{name}_service" / "migrations", urls[name])
+        for name, url in urls.items():
+            upgrade(ROOT / f"{name}_service" / "migrations", url)
+        yield urls
+
+
+@contextlib.contextmanager
+def running_services(backend: str, workers: int = 1, pool_size: int = 10) -> Iterator[Services]:
+    """Both services on fresh databases (`fresh_databases`)."""
+    with contextlib.ExitStack() as cleanup:
+        urls = cleanup.enter_context(fresh_databases(backend))
         common = {"LOG_LEVEL": "WARNING", "WEB_CONCURRENCY": str(workers)}
         inventory = ServiceProcess(
             "inventory_service",

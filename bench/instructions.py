@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import random
@@ -32,13 +31,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
-from harness import ROOT
+from harness import ROOT, fresh_databases
 
-from servicekit.migrations import upgrade
-from testkit import database
 from testkit.processes import ServiceProcess
 
 SKUS = [f"sku-{n:02d}" for n in range(50)]
@@ -127,26 +124,8 @@ async def drive(service: str, cycles: int) -> None:
 # -- the measuring side ------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def databases(backend: str) -> Iterator[dict[str, str]]:
-    """Fresh, migrated databases for both services."""
-    with contextlib.ExitStack() as cleanup:
-        if backend == "sqlite":
-            folder = cleanup.enter_context(tempfile.TemporaryDirectory())
-            urls = {name: f"sqlite:///{folder}/{name}.db" for name in ("inventory", "store")}
-        else:
-            admin = database.find_server()
-            urls = {}
-            for name in ("inventory", "store"):
-                urls[name] = database.create_database(admin, f"dss_bench_{name}")
-                cleanup.callback(database.drop_database, admin, urls[name])
-        for name, url in urls.items():
-            upgrade(ROOT / f"{name}_service" / "migrations", url)
-        yield urls
-
-
 def instructions_per_cycle(service: str, backend: str, cycles: int) -> float:
-    with databases(backend) as urls, tempfile.TemporaryDirectory() as folder:
+    with fresh_databases(backend) as urls, tempfile.TemporaryDirectory() as folder:
         inventory_env = {"INVENTORY_DATABASE_URL": urls["inventory"], "LOG_LEVEL": "WARNING"}
         with ServiceProcess("inventory_service", inventory_env) as inventory:
             if service == "store":  # the real inventory is the stock the store issues from
