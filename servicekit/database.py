@@ -27,6 +27,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_only
 
+from servicekit.statements import Statement, raise_as_sqlalchemy
+
 #: Constraint and index names for every service's tables, so migrations can name them.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -159,7 +161,7 @@ def pipelined(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "postgresql" or not psycopg.Pipeline.is_supported():
         yield  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
         return
-    dialect, driver = connection.dialect, connection.connection.driver_connection
+    driver = connection.connection.driver_connection
     if isinstance(driver, psycopg.AsyncConnection):  # on the event loop: `on_the_event_loop`
         pipeline: contextlib.AbstractContextManager[Any] = _awaiting(driver.pipeline())
     else:
@@ -167,13 +169,8 @@ def pipelined(connection: Connection) -> Iterator[None]:
     try:
         with pipeline:
             yield
-    except dialect.dbapi.Error as error:  # the driver's, as the answers came: wrap it as
-        lost = dialect.is_disconnect(error, driver, None)  # SQLAlchemy does its own
-        if lost:
-            connection.invalidate(error)
-        raise exc.DBAPIError.instance(
-            None, None, error, dialect.dbapi.Error, connection_invalidated=lost, dialect=dialect
-        ) from error
+    except connection.dialect.loaded_dbapi.Error as error:  # the driver's, as they came
+        raise_as_sqlalchemy(connection, error, None, None)
 
 
 @contextlib.contextmanager
@@ -258,16 +255,17 @@ class Slice:
 
 class PagedQuery:
     """A query to page through in a stable order, with its page and count statements built
-    once: building a statement costs SQLAlchemy more than running it. Build the hot ones at
-    import time, with `bindparam` for what varies per request."""
+    once, as `Statement`s: building a statement costs SQLAlchemy more than running it, and
+    its execution layer more than the driver does. Build the hot ones at import time, with
+    `bindparam` for what varies per request."""
 
     def __init__(self, query: Any, order_by: Sequence[Any]) -> None:
-        self.page = (
+        self.page = Statement(
             query.order_by(*order_by)
             .limit(bindparam("page_limit"))
             .offset(bindparam("page_offset"))
         )
-        self.count = select(func.count()).select_from(query.subquery())
+        self.count = Statement(select(func.count()).select_from(query.subquery()))
 
     def fetch(
         self,
@@ -283,18 +281,22 @@ class PagedQuery:
         ``at_most`` rows, the most the filter can match (distinct keys asked for), is all.
         """
         params = params or {}
-        rows = connection.execute(
-            self.page, {**params, "page_limit": limit, "page_offset": offset}
-        ).all()
+        rows = self.page.rows(connection, {**params, "page_limit": limit, "page_offset": offset})
         whole = offset == 0 and at_most is not None and at_most <= limit
         if whole or (len(rows) < limit and (rows or offset == 0)):
             return Slice(rows, offset + len(rows))
-        return Slice(rows, connection.execute(self.count, params).scalar_one())
+        return Slice(rows, self.count.scalar(connection, params))
 
 
 def paginate(
     connection: Connection, query: Any, order_by: Sequence[Any], limit: int, offset: int
 ) -> Slice:
-    """One page of a query's matches and their total (see `PagedQuery`), for a query built
-    for this request. ``query`` selects columns or tables (SQLAlchemy Core): plain rows."""
-    return PagedQuery(query, order_by).fetch(connection, limit, offset)
+    """One page of a query's matches and their total, as `PagedQuery.fetch` answers them,
+    for a query built for this request: through SQLAlchemy's execution layer, whose cache of
+    compiled statements serves queries built anew (a `Statement` compiles once per object).
+    ``query`` selects columns or tables (SQLAlchemy Core): plain rows."""
+    rows = connection.execute(query.order_by(*order_by).limit(limit).offset(offset)).all()
+    if len(rows) < limit and (rows or offset == 0):
+        return Slice(rows, offset + len(rows))
+    count = select(func.count()).select_from(query.subquery())
+    return Slice(rows, connection.execute(count).scalar_one())

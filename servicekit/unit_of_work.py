@@ -1,10 +1,11 @@
 """One unit of work per use case: a database connection, a repository, an explicit commit.
 
 Repositories write through the connection as the use case goes (explicit SQLAlchemy Core
-statements, no change tracking), except the writes whose results nobody reads, which they
-queue for the commit (`SqlRepository.write_at_commit`): the unit of work sends those and the
-commit together, in one round trip on PostgreSQL (`servicekit.database.pipelined`), so a
-row lock taken earlier in the transaction is held that much shorter. Leaving the ``with``
+statements, the hot ones run as `servicekit.statements.Statement`; no change tracking),
+except the writes whose results nobody reads, which they queue for the commit
+(`SqlRepository.write_at_commit`): the unit of work sends those and the commit together, in
+one round trip on PostgreSQL (`servicekit.database.pipelined`), so a row lock taken earlier
+in the transaction is held that much shorter. Leaving the ``with``
 block without `commit` rolls everything back (queued writes are dropped), so a use case that
 fails half-way changes nothing. Domain events are published only after the commit
 succeeded, so metrics never count what was not saved.
@@ -15,12 +16,13 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Callable, Protocol, Self
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import Connection
 
 from servicekit.database import pipelined
+from servicekit.statements import Statement
 
 #: A statement and its parameters: one row's (a dict), or many rows' (a list of dicts).
-Write = tuple[Executable, Any]
+Write = tuple[Statement, Any]
 
 
 class Repository(Protocol):
@@ -44,7 +46,7 @@ class SqlRepository:
         self._events: list[Any] = []
         self._writes: list[Write] = []
 
-    def write_at_commit(self, statement: Executable, parameters: Any) -> None:
+    def write_at_commit(self, statement: Statement, parameters: Any) -> None:
         self._writes.append((statement, parameters))
 
     def collect_events(self) -> list[Any]:
@@ -87,6 +89,6 @@ class SqlUnitOfWork:
         writes = self._repository.collect_writes()
         with pipelined(self.connection) if writes else contextlib.nullcontext():
             for statement, parameters in writes:
-                self.connection.execute(statement, parameters)
+                statement.run(self.connection, parameters)
             self.connection.commit()
         self.publish(self._repository.collect_events())

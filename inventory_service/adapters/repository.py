@@ -35,6 +35,7 @@ from inventory_service.domain.model import (
 )
 from inventory_service.domain.policies import PARAMETERS, make_policy
 from servicekit.database import UTCDateTime
+from servicekit.statements import Statement
 from servicekit.unit_of_work import SqlRepository
 
 LOCATIONS: Table = LocationRow.__table__
@@ -99,38 +100,43 @@ def something_due(location_id: Any, until: Any) -> Any:
     return or_(due_order, due_review)
 
 
-# The statements of the hot paths, built once: building one costs SQLAlchemy more than
-# running it. What varies per request is a bind parameter (``b_`` names in UPDATEs, which
-# may not reuse a column's name).
+# The statements of the hot paths, built once (building one costs SQLAlchemy more than
+# running it) and run on the driver's cursor (`Statement`). What varies per request is a bind
+# parameter (``b_`` names in UPDATEs, which may not reuse a column's name).
 _LOCATION = bindparam("location_id")
 _UNTIL = bindparam("until", type_=UTCDateTime)
-LOCK_LOCATION = select(LOCATIONS.c.clock).where(LOCATIONS.c.id == _LOCATION).with_for_update()
+LOCK_LOCATION = Statement(
+    select(LOCATIONS.c.clock).where(LOCATIONS.c.id == _LOCATION).with_for_update()
+)
 _DATED = bindparam("b_dated", type_=UTCDateTime)
 # Lock the location and move its clock to a write's time in one statement; the clock it
 # answers is the later of the two (a clock later than the write's time: a write in the past).
-LOCK_AND_DATE = (
+LOCK_AND_DATE = Statement(
     update(LOCATIONS)
     .where(LOCATIONS.c.id == _LOCATION)
     .values(clock=case((LOCATIONS.c.clock < _DATED, _DATED), else_=LOCATIONS.c.clock))
     .returning(LOCATIONS.c.clock)
 )
-DUE = select(something_due(_LOCATION, _UNTIL).label("due"))
+DUE = Statement(select(something_due(_LOCATION, _UNTIL).label("due")))
 _ISSUE = (ISSUES.c.location_id == _LOCATION, ISSUES.c.reference == bindparam("reference"))
-DUE_AND_ISSUE = select(
+_DUE_AND_ISSUE = select(
     something_due(_LOCATION, _UNTIL).label("due"),
     select(ISSUES.c.at).where(*_ISSUE).scalar_subquery().label("issue_at"),
     select(ISSUES.c.lines).where(*_ISSUE).scalar_subquery().label("issue_lines"),
 )
-ITEMS_BY_SKU = select(ITEMS).where(
+DUE_AND_ISSUE = Statement(_DUE_AND_ISSUE)
+_ITEMS_BY_SKU = select(ITEMS).where(
     ITEMS.c.location_id == _LOCATION, ITEMS.c.sku.in_(bindparam("skus", expanding=True))
 )
 # The items named, each row with what DUE_AND_ISSUE says: one round trip for both, usually.
-ITEMS_WITH_STATE = ITEMS_BY_SKU.add_columns(*DUE_AND_ISSUE.selected_columns)
-ITEMS_BY_SKU_OR_DUE = select(ITEMS).where(
-    ITEMS.c.location_id == _LOCATION,
-    or_(ITEMS.c.sku.in_(bindparam("skus", expanding=True)), ITEMS.c.next_review_at <= _UNTIL),
+ITEMS_WITH_STATE = Statement(_ITEMS_BY_SKU.add_columns(*_DUE_AND_ISSUE.selected_columns))
+ITEMS_BY_SKU_OR_DUE = Statement(
+    select(ITEMS).where(
+        ITEMS.c.location_id == _LOCATION,
+        or_(ITEMS.c.sku.in_(bindparam("skus", expanding=True)), ITEMS.c.next_review_at <= _UNTIL),
+    )
 )
-DUE_ORDERS = (
+DUE_ORDERS = Statement(
     select(ORDERS)
     .where(
         ORDERS.c.location_id == _LOCATION,
@@ -139,19 +145,22 @@ DUE_ORDERS = (
     )
     .order_by(ORDERS.c.due_at, ORDERS.c.id)
 )
-SET_CLOCK = (
+SET_CLOCK = Statement(
     update(LOCATIONS)
     .where(LOCATIONS.c.id == bindparam("b_location"))
     .values(clock=bindparam("b_clock"))
 )
-UPDATE_ITEM = update(ITEMS).where(
-    ITEMS.c.location_id == bindparam("b_location"), ITEMS.c.sku == bindparam("b_sku")
+UPDATE_ITEM = Statement(
+    update(ITEMS).where(
+        ITEMS.c.location_id == bindparam("b_location"), ITEMS.c.sku == bindparam("b_sku")
+    )
 )
-RECEIVE_ORDER = update(ORDERS).where(ORDERS.c.id == bindparam("b_id"))
+RECEIVE_ORDER = Statement(update(ORDERS).where(ORDERS.c.id == bindparam("b_id")))
 INSERT_ITEM = ITEMS.insert()
 # `inline`: no RETURNING of the new row's id, which SQLAlchemy adds to a one-row insert, and
 # which a write queued for the commit (sent in pipeline mode) could not answer.
-INSERT_MOVEMENT, INSERT_ISSUE = MOVEMENTS.insert().inline(), ISSUES.insert().inline()
+INSERT_MOVEMENT = Statement(MOVEMENTS.insert().inline())
+INSERT_ISSUE = Statement(ISSUES.insert().inline())
 INSERT_ORDER = ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=True)
 
 
@@ -188,14 +197,14 @@ class LocationRepository(SqlRepository):
         not commit (a refusal, a repeat) leaves it where it was.
         """
         key = {"location_id": location_id, "until": until, "b_dated": dated}
-        row = self.connection.execute(LOCK_AND_DATE if dated else LOCK_LOCATION, key).first()
+        row = (LOCK_AND_DATE if dated else LOCK_LOCATION).first(self.connection, key)
         if row is None:
             raise UnknownLocation(location_id)
         location = Location(location_id, row.clock)
         skus = sorted(set(skus))
         key.update(reference=reference, skus=skus)
-        rows = self.connection.execute(ITEMS_WITH_STATE, key).all() if skus else []
-        state = rows[0] if rows else self.connection.execute(DUE_AND_ISSUE, key).one()
+        rows = ITEMS_WITH_STATE.rows(self.connection, key) if skus else []
+        state = rows[0] if rows else DUE_AND_ISSUE.one(self.connection, key)
         if reference is not None and state.issue_at is not None:
             lines = [IssueLine(**line) for line in state.issue_lines]
             location.recorded_issues[reference] = IssueRecord(reference, state.issue_at, lines)
@@ -223,11 +232,9 @@ class LocationRepository(SqlRepository):
         """The orders due by ``until``, and the items named, those the orders are for, and
         those with a review due."""
         key = {"location_id": location.id, "until": until}
-        location.due_orders = [
-            order_from_row(row) for row in self.connection.execute(DUE_ORDERS, key)
-        ]
+        location.due_orders = [order_from_row(row) for row in DUE_ORDERS.rows(self.connection, key)]
         skus |= {order.sku for order in location.due_orders}
-        rows = self.connection.execute(ITEMS_BY_SKU_OR_DUE, {**key, "skus": sorted(skus)})
+        rows = ITEMS_BY_SKU_OR_DUE.rows(self.connection, {**key, "skus": sorted(skus)})
         location.items = {item.sku: item for item in map(item_from_row, rows)}
 
     # -- writing back -------------------------------------------------------------------------

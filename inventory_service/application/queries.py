@@ -24,11 +24,14 @@ from inventory_service.adapters.repository import (
 )
 from inventory_service.domain.model import StockItem, UnknownLocation, UnknownSkus
 from servicekit.database import PagedQuery, Slice, UTCDateTime, paginate
+from servicekit.statements import Statement
 
 # The statements of the hot reads, built once (see `servicekit.database.PagedQuery`).
-LOCATION = select(LOCATIONS.c.id).where(LOCATIONS.c.id == bindparam("location_id"))
-ITEM = select(ITEMS).where(
-    ITEMS.c.location_id == bindparam("location_id"), ITEMS.c.sku == bindparam("sku")
+LOCATION = Statement(select(LOCATIONS.c.id).where(LOCATIONS.c.id == bindparam("location_id")))
+ITEM = Statement(
+    select(ITEMS).where(
+        ITEMS.c.location_id == bindparam("location_id"), ITEMS.c.sku == bindparam("sku")
+    )
 )
 ITEMS_OF_LOCATION = select(ITEMS).where(ITEMS.c.location_id == bindparam("location_id"))
 SKUS_OF_LOCATION = ITEMS_OF_LOCATION.where(ITEMS.c.sku.in_(bindparam("skus", expanding=True)))
@@ -48,14 +51,14 @@ ITEMS_PAGES = {
 
 
 def require_location(connection: Connection, location_id: str) -> None:
-    if connection.execute(LOCATION, {"location_id": location_id}).first() is None:
+    if LOCATION.first(connection, {"location_id": location_id}) is None:
         raise UnknownLocation(location_id)
 
 
 def has_due_events(connection: Connection, location_id: str, at: datetime) -> bool:
     """Is a receipt or a periodic review due by ``at`` at this location? (False when the
     location does not exist: the read that follows reports it.)"""
-    return bool(connection.execute(DUE, {"location_id": location_id, "until": at}).scalar())
+    return bool(DUE.scalar(connection, {"location_id": location_id, "until": at}))
 
 
 def list_locations(connection: Connection, limit: int, offset: int) -> Slice:
@@ -70,7 +73,7 @@ def list_locations(connection: Connection, limit: int, offset: int) -> Slice:
 
 
 def get_item(connection: Connection, location_id: str, sku: str) -> StockItem:
-    row = connection.execute(ITEM, {"location_id": location_id, "sku": sku}).first()
+    row = ITEM.first(connection, {"location_id": location_id, "sku": sku})
     if row is None:
         require_location(connection, location_id)
         raise UnknownSkus(location_id, [sku])

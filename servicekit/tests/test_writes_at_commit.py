@@ -4,65 +4,38 @@ services (on the event loop) and a plain one, and on SQLite."""
 
 from __future__ import annotations
 
-import asyncio
-from typing import Callable, Iterator, TypeVar
+from typing import Iterator
 
 import pytest
 from prometheus_client import CollectorRegistry
 from psycopg import pq
 from sqlalchemy import Column, Engine, Integer, MetaData, Table, exc, func, select, text
 
-from servicekit.app import Database
 from servicekit.database import (
     database_error_is_unavailability,
     for_writing,
-    make_engine,
     pipelined,
 )
 from servicekit.metrics import count_statements
+from servicekit.statements import Statement
 from servicekit.unit_of_work import SqlRepository, SqlUnitOfWork
-from testkit import database
+from servicekit.tests.engines import BACKENDS, engine_on, postgresql_engine, within
 
 ROWS = Table("pipelined_rows", MetaData(), Column("id", Integer, primary_key=True))
-T = TypeVar("T")
-
-
-def within(engine: Engine, work: Callable[[], T]) -> T:
-    """Run ``work`` where the engine's connections work: as a service's request would."""
-    if engine.dialect.is_async:
-        return asyncio.run(Database(engine).run(work))
-    return work()
-
-
-def postgresql_engine(admin_url: str, on_the_event_loop: bool) -> Iterator[Engine]:
-    url = database.create_database(admin_url, "dss_test_pipelined")
-    engine = make_engine(url, pool_size=2, on_the_event_loop=on_the_event_loop)
-    within(engine, lambda: ROWS.metadata.create_all(engine))
-    yield engine
-    within(engine, engine.dispose)
-    database.drop_database(admin_url, url)
-
-
-def sqlite_engine(path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{path / 'pipelined.db'}")
-    ROWS.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+NAME = "dss_test_pipelined"
 
 
 @pytest.fixture(params=["plain", "on-the-event-loop"])
 def pg_engine(postgres_admin_url: str, request) -> Iterator[Engine]:
-    yield from postgresql_engine(postgres_admin_url, request.param == "on-the-event-loop")
+    yield from postgresql_engine(
+        postgres_admin_url, NAME, ROWS.metadata, request.param == "on-the-event-loop"
+    )
 
 
-@pytest.fixture(params=["postgresql", "postgresql-on-the-event-loop", "sqlite"])
+@pytest.fixture(params=BACKENDS)
 def engine(request, tmp_path) -> Iterator[Engine]:
     """On PostgreSQL in pipeline mode; on SQLite (no such mode) as plain statements."""
-    if request.param == "sqlite":
-        yield from sqlite_engine(tmp_path)
-    else:
-        admin_url = request.getfixturevalue("postgres_admin_url")
-        yield from postgresql_engine(admin_url, request.param.endswith("event-loop"))
+    yield from engine_on(request.param, request, tmp_path, NAME, ROWS.metadata)
 
 
 def count(engine: Engine) -> int:
@@ -118,9 +91,12 @@ def test_a_connection_lost_inside_is_an_unavailability_the_api_answers_503(pg_en
     assert count(engine) == 0
 
 
+INSERT_ROW = Statement(ROWS.insert().inline())
+
+
 class RowRepository(SqlRepository):
     def add(self, row_id: int) -> None:
-        self.write_at_commit(ROWS.insert().inline(), {"id": row_id})
+        self.write_at_commit(INSERT_ROW, {"id": row_id})
         self._events.append(row_id)
 
     def count(self) -> int:

@@ -35,6 +35,7 @@ from store_service.domain.model import (
     UnknownCart,
     UnknownStore,
 )
+from servicekit.statements import Statement
 from servicekit.unit_of_work import SqlRepository
 
 STORES: Table = StoreRow.__table__
@@ -44,26 +45,31 @@ CART_ITEMS: Table = CartItemRow.__table__
 ORDERS: Table = OrderRow.__table__
 ORDER_LINES: Table = OrderLineRow.__table__
 
-# The statements of the hot paths, built once: building one costs SQLAlchemy more than
-# running it. What varies per request is a bind parameter (``b_`` names in UPDATEs, which
-# may not reuse a column's name).
-STORE_BY_ID = select(STORES).where(STORES.c.id == bindparam("store_id"))
-PRODUCTS_BY_SKU = select(PRODUCTS).where(
-    PRODUCTS.c.store_id == bindparam("store_id"),
-    PRODUCTS.c.sku.in_(bindparam("skus", expanding=True)),
+# The statements of the hot paths, built once (building one costs SQLAlchemy more than
+# running it) and run on the driver's cursor (`Statement`). What varies per request is a bind
+# parameter (``b_`` names in UPDATEs, which may not reuse a column's name).
+STORE_BY_ID = Statement(select(STORES).where(STORES.c.id == bindparam("store_id")))
+PRODUCTS_BY_SKU = Statement(
+    select(PRODUCTS).where(
+        PRODUCTS.c.store_id == bindparam("store_id"),
+        PRODUCTS.c.sku.in_(bindparam("skus", expanding=True)),
+    )
 )
-CART_BY_ID = select(CARTS).where(CARTS.c.id == bindparam("cart_id"))
-CART_BY_ID_LOCKED = CART_BY_ID.with_for_update()
-ITEMS_OF_CART = select(CART_ITEMS).where(CART_ITEMS.c.cart_id == bindparam("cart_id"))
-DELETE_ITEM = delete(CART_ITEMS).where(
-    CART_ITEMS.c.cart_id == bindparam("b_cart"), CART_ITEMS.c.sku == bindparam("b_sku")
+_CART_BY_ID = select(CARTS).where(CARTS.c.id == bindparam("cart_id"))
+CART_BY_ID = Statement(_CART_BY_ID)
+CART_BY_ID_LOCKED = Statement(_CART_BY_ID.with_for_update())
+ITEMS_OF_CART = Statement(select(CART_ITEMS).where(CART_ITEMS.c.cart_id == bindparam("cart_id")))
+DELETE_ITEM = Statement(
+    delete(CART_ITEMS).where(
+        CART_ITEMS.c.cart_id == bindparam("b_cart"), CART_ITEMS.c.sku == bindparam("b_sku")
+    )
 )
-TOUCH_CART = (
+TOUCH_CART = Statement(
     update(CARTS)
     .where(CARTS.c.id == bindparam("b_cart"))
     .values(checkout_pending=bindparam("b_pending"), updated_at=bindparam("b_now"))
 )
-CLOSE_CART = (
+CLOSE_CART = Statement(
     update(CARTS)
     .where(CARTS.c.id == bindparam("b_cart"), CARTS.c.status == CartStatus.OPEN.value)
     .values(
@@ -74,22 +80,24 @@ CLOSE_CART = (
     )
     .returning(CARTS.c.id)
 )
-MARK_CHECKOUT_UNDER_WAY = (
+MARK_CHECKOUT_UNDER_WAY = Statement(
     update(CARTS)
     .where(CARTS.c.id == bindparam("b_cart"), CARTS.c.status == CartStatus.OPEN.value)
     .values(checkout_pending=True, updated_at=bindparam("b_now"))
     .returning(*CARTS.c)
 )
-ORDER_OF_CART = select(ORDERS).where(ORDERS.c.cart_id == bindparam("cart_id"))
-LINES_OF_ORDERS = (
+ORDER_OF_CART = Statement(select(ORDERS).where(ORDERS.c.cart_id == bindparam("cart_id")))
+LINES_OF_ORDERS = Statement(
     select(ORDER_LINES)
     .where(ORDER_LINES.c.order_id.in_(bindparam("order_ids", expanding=True)))
     .order_by(ORDER_LINES.c.order_id, ORDER_LINES.c.sku)
 )
 # `inline`: no RETURNING (of a generated id), which a write queued for the commit could not
 # answer.
-INSERT_CART, INSERT_ITEM = CARTS.insert().inline(), CART_ITEMS.insert().inline()
-INSERT_ORDER, INSERT_LINE = ORDERS.insert().inline(), ORDER_LINES.insert().inline()
+INSERT_CART = Statement(CARTS.insert().inline())
+INSERT_ITEM = Statement(CART_ITEMS.insert().inline())
+INSERT_ORDER = Statement(ORDERS.insert().inline())
+INSERT_LINE = Statement(ORDER_LINES.insert().inline())
 
 
 def utcnow() -> datetime:
@@ -120,10 +128,10 @@ def cart_from_rows(row: Any, item_rows: Iterable[Any]) -> Cart:
 def load_cart(connection: Connection, cart_id: str, lock: bool = False) -> Cart:
     """The cart with its items; ``lock`` holds its row lock until the transaction ends."""
     key = {"cart_id": cart_id}
-    row = connection.execute(CART_BY_ID_LOCKED if lock else CART_BY_ID, key).first()
+    row = (CART_BY_ID_LOCKED if lock else CART_BY_ID).first(connection, key)
     if row is None:
         raise UnknownCart(cart_id)
-    return cart_from_rows(row, connection.execute(ITEMS_OF_CART, key))
+    return cart_from_rows(row, ITEMS_OF_CART.rows(connection, key))
 
 
 def load_orders(connection: Connection, rows: Iterable[Any]) -> list[Order]:
@@ -131,7 +139,7 @@ def load_orders(connection: Connection, rows: Iterable[Any]) -> list[Order]:
     rows = list(rows)
     lines: dict[str, list[OrderLine]] = {row.id: [] for row in rows}
     if rows:
-        for x in connection.execute(LINES_OF_ORDERS, {"order_ids": list(lines)}):
+        for x in LINES_OF_ORDERS.rows(connection, {"order_ids": list(lines)}):
             lines[x.order_id].append(OrderLine(x.sku, x.requested, x.fulfilled, x.unit_price))
     return [
         Order(
@@ -167,7 +175,7 @@ class StoreRepository(SqlRepository):
         return inserted is not None
 
     def store(self, store_id: str) -> Store:
-        row = self.connection.execute(STORE_BY_ID, {"store_id": store_id}).first()
+        row = STORE_BY_ID.first(self.connection, {"store_id": store_id})
         if row is None:
             raise UnknownStore(store_id)
         return store_from_row(row)
@@ -181,7 +189,7 @@ class StoreRepository(SqlRepository):
         """The catalog lines of these SKUs that the store sells, by SKU."""
         if not skus:
             return {}
-        rows = self.connection.execute(PRODUCTS_BY_SKU, {"store_id": store_id, "skus": list(skus)})
+        rows = PRODUCTS_BY_SKU.rows(self.connection, {"store_id": store_id, "skus": list(skus)})
         return {row.sku: product_from_row(row) for row in rows}
 
     def put_product(self, store_id: str, product: Product, at: datetime) -> bool:
@@ -246,18 +254,18 @@ class StoreRepository(SqlRepository):
         rolled back with the rest.
         """
         key = {"b_cart": cart_id, "b_now": utcnow()}
-        row = self.connection.execute(MARK_CHECKOUT_UNDER_WAY, key).first()
+        row = MARK_CHECKOUT_UNDER_WAY.first(self.connection, key)
         if row is None:
             return None
-        return cart_from_rows(row, self.connection.execute(ITEMS_OF_CART, {"cart_id": cart_id}))
+        return cart_from_rows(row, ITEMS_OF_CART.rows(self.connection, {"cart_id": cart_id}))
 
     def save_item(self, cart: Cart, sku: str) -> None:
         """Write one item of a locked cart as the cart now has it (absent: removed)."""
         item = cart.items.get(sku)
-        self.connection.execute(DELETE_ITEM, {"b_cart": cart.id, "b_sku": sku})
+        DELETE_ITEM.run(self.connection, {"b_cart": cart.id, "b_sku": sku})
         if item is not None:
-            self.connection.execute(
-                INSERT_ITEM,
+            INSERT_ITEM.run(
+                self.connection,
                 {"cart_id": cart.id, "sku": sku, "quantity": item.quantity,
                  "unit_price": item.unit_price},
             )  # fmt: skip
@@ -265,8 +273,8 @@ class StoreRepository(SqlRepository):
 
     def save_checkout_pending(self, cart: Cart) -> None:
         """Write whether a checkout of the (locked) cart is under way, and that it changed."""
-        self.connection.execute(
-            TOUCH_CART,
+        TOUCH_CART.run(
+            self.connection,
             {"b_cart": cart.id, "b_pending": cart.checkout_pending, "b_now": utcnow()},
         )
 
@@ -276,9 +284,9 @@ class StoreRepository(SqlRepository):
         A compare-and-set: of two checkouts of one cart recording their orders at once, the
         second waits for the first's row lock, then finds the cart closed.
         """
-        closed = self.connection.execute(
-            CLOSE_CART, {"b_cart": cart_id, "b_at": at, "b_now": utcnow()}
-        ).first()
+        closed = CLOSE_CART.first(
+            self.connection, {"b_cart": cart_id, "b_at": at, "b_now": utcnow()}
+        )
         return closed is not None
 
     # -- orders -------------------------------------------------------------------------------
@@ -302,5 +310,5 @@ class StoreRepository(SqlRepository):
         self._events.append(OrderPlaced(order))
 
     def order_of_cart(self, cart_id: str) -> Order | None:
-        row = self.connection.execute(ORDER_OF_CART, {"cart_id": cart_id}).first()
+        row = ORDER_OF_CART.first(self.connection, {"cart_id": cart_id})
         return load_orders(self.connection, [row])[0] if row is not None else None

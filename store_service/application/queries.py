@@ -15,6 +15,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Connection, Date, Numeric, bindparam, cast, func, select, type_coerce
 
 from servicekit.database import PagedQuery, paginate
+from servicekit.statements import Statement
 from store_service.adapters.repository import (
     CARTS,
     ORDER_LINES,
@@ -47,13 +48,15 @@ from store_service.domain.model import (
 PRODUCTS_OF_STORE = PagedQuery(
     select(PRODUCTS).where(PRODUCTS.c.store_id == bindparam("store_id")), [PRODUCTS.c.sku]
 )
-PRODUCT = select(PRODUCTS).where(
-    PRODUCTS.c.store_id == bindparam("store_id"), PRODUCTS.c.sku == bindparam("sku")
+PRODUCT = Statement(
+    select(PRODUCTS).where(
+        PRODUCTS.c.store_id == bindparam("store_id"), PRODUCTS.c.sku == bindparam("sku")
+    )
 )
 
 
 def get_store(connection: Connection, store_id: str) -> Store:
-    row = connection.execute(STORE_BY_ID, {"store_id": store_id}).first()
+    row = STORE_BY_ID.first(connection, {"store_id": store_id})
     if row is None:
         raise UnknownStore(store_id)
     return store_from_row(row)
@@ -69,7 +72,7 @@ def list_stores(connection: Connection, limit: int, offset: int) -> tuple[list[S
 
 
 def get_product(connection: Connection, store_id: str, sku: str) -> Product:
-    row = connection.execute(PRODUCT, {"store_id": store_id, "sku": sku}).first()
+    row = PRODUCT.first(connection, {"store_id": store_id, "sku": sku})
     if row is None:
         require_store(connection, store_id)
         raise UnknownProduct(store_id, sku)
