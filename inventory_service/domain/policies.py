@@ -45,8 +45,7 @@ class Policy:
 
     def parameters(self) -> dict[str, Any]:
         """All four contract parameters, unused ones as None (the API's `policy` object)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        return {"type": self.type, **{name: values.get(name) for name in PARAMETERS}}
+        return {"type": self.type, **{name: getattr(self, name, None) for name in PARAMETERS}}
 
 
 @dataclass(frozen=True)
