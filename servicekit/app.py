@@ -61,7 +61,6 @@ def service_app(
     description: str,
     engine: Engine,
     routers: Iterable[APIRouter],
-    threads: int,
     extra_checks: Callable[[], dict[str, str]] | None = None,
     closers: Iterable[Callable[[], None]] = (),
 ) -> tuple[FastAPI, CollectorRegistry]:
@@ -70,12 +69,6 @@ def service_app(
     that sets the garbage collector's threshold (`YOUNG_OBJECTS_BEFORE_A_COLLECTION`) and
     closes ``closers`` and the engine on shutdown. Returns the metrics registry for the
     service's own counters.
-
-    ``threads``: on SQLite, how many requests at a time do their database work (on threads).
-    Give it the database pool's size: a thread without a connection only waits for one, while
-    each runnable thread takes turns at the GIL. With uvicorn's default of 40, the slowest
-    checkouts at 32 concurrent clients took 5 times longer. Work that waits on another
-    service has threads of its own (`waiting_on_a_peer`).
     """
     database = Database(engine)
 
@@ -87,7 +80,6 @@ def service_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         gc.set_threshold(YOUNG_OBJECTS_BEFORE_A_COLLECTION, *gc.get_threshold()[1:])
         yield
         for close in closers:
@@ -140,9 +132,8 @@ async def waiting_on_a_peer(work: Callable[[], T]) -> T:
 def call_a_peer(call: Callable[[], T]) -> T:
     """Make a blocking ``call`` to another service from work that `Database.run` runs.
 
-    On the event loop (PostgreSQL) the call goes to the threads kept for peers, and the loop
-    serves other requests while it waits; on a thread (SQLite, or no `Database.run` at all:
-    the simulator, tests) it is made right there.
+    The call goes to the threads kept for peers, and the event loop serves other requests
+    while it waits. Outside `Database.run` (the simulator, tests) it is made right there.
     """
     if in_greenlet():
         return await_only(waiting_on_a_peer(call))
@@ -153,30 +144,27 @@ class Database:
     """A request's way to its service's database: `read` runs a query on a read connection,
     `write` a use case in a unit of work, and `run` any work that uses either.
 
-    Where the work runs depends on the engine (`servicekit.database.make_engine`): on
-    PostgreSQL, on the event loop, in a greenlet whose statements await their answers, so
-    that a request costs no hand-off to a thread and back, and waiting requests are no
-    threads taking turns at the GIL (under concurrency that costs less CPU; one request at a
-    time a statement through the loop costs a little more: the README's Performance section
-    has the figures); on SQLite, on a thread, as FastAPI runs a plain ``def`` route. Either
-    way the work is ordinary synchronous code, and a call to another service inside it goes
-    through `call_a_peer`.
+    The work runs on the event loop, in a greenlet, as ordinary synchronous code; a call to
+    another service inside it goes through `call_a_peer`, which waits on a thread while the
+    loop serves other requests. So a request costs no hand-off to a thread and back, and
+    waiting requests are no threads taking turns at the GIL. On PostgreSQL
+    (`servicekit.database.make_engine`'s ``on_the_event_loop``) each statement awaits its
+    answer there. SQLite has no asyncio driver: its statements run right there, blocking the
+    loop while they do, as they would hold the GIL on a thread (tens of microseconds for the
+    services' statements, in-process; its writers take turns anyway, and no transaction stays
+    open across a call to a peer). A hand-off to a thread and back cost more than most of
+    them: the store's instructions per cart and checkout went down 5% without it, the
+    inventory's per issue 9% (`bench/instructions.py`).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.on_the_event_loop: bool = engine.dialect.is_async
         self.reader: Callable[[], Connection] = for_reading(engine).connect
         self.unit_of_work: Callable[[], SqlUnitOfWork] = _unbound
 
-    async def run(self, work: Callable[[], T], *, waits_on_a_peer: bool = False) -> T:
-        """Run ``work``; ``waits_on_a_peer``: it calls another service, so on SQLite it runs
-        on the threads kept for that (`waiting_on_a_peer`)."""
-        if self.on_the_event_loop:
-            return await greenlet_spawn(work)
-        if waits_on_a_peer:
-            return await waiting_on_a_peer(work)
-        return await anyio.to_thread.run_sync(work)
+    async def run(self, work: Callable[[], T]) -> T:
+        """Run ``work`` on the event loop (see the class)."""
+        return await greenlet_spawn(work)
 
     async def read(self, query: Callable[[Connection], T]) -> T:
         """``query(connection)`` on a read connection, closed when it returns."""
@@ -187,11 +175,9 @@ class Database:
 
         return await self.run(work)
 
-    async def write(self, use_case: Callable[[Any], T], *, waits_on_a_peer: bool = False) -> T:
+    async def write(self, use_case: Callable[[Any], T]) -> T:
         """``use_case(unit_of_work)`` with a fresh unit of work."""
-        return await self.run(
-            lambda: use_case(self.unit_of_work()), waits_on_a_peer=waits_on_a_peer
-        )
+        return await self.run(lambda: use_case(self.unit_of_work()))
 
 
 def _unbound() -> SqlUnitOfWork:

@@ -81,7 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         engine=engine,
         routers=[router],
-        threads=connections,
     )
     bind_units_of_work(app, UnitOfWork, DomainMetrics(registry).publish)
     install_domain_errors(app, InventoryError, STATUS_OF_ERROR)

@@ -1,7 +1,7 @@
-"""Where a request's database work runs (`servicekit.app.Database`): on PostgreSQL on the event
-loop, its statements awaited, and a call to another service inside it on a thread, while the
-loop serves other requests; on SQLite on threads. And which pooled connections are pinged
-before use (`servicekit.database.ping_when_idle`). On a real PostgreSQL and SQLite."""
+"""Where a request's database work runs (`servicekit.app.Database`): on the event loop, its
+statements awaited on PostgreSQL, and a call to another service inside it on a thread, while
+the loop serves other requests. And which pooled connections are pinged before use
+(`servicekit.database.ping_when_idle`). On a real PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -40,8 +40,15 @@ def select_one(connection) -> int:
     return connection.execute(text("SELECT 1")).scalar_one()
 
 
-def test_on_postgresql_the_work_runs_on_the_event_loop_and_its_statements_answer(loop_engine):
-    db = Database(loop_engine)
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_engine(request) -> Engine:
+    return request.getfixturevalue(
+        "loop_engine" if request.param == "postgresql" else "sqlite_engine"
+    )
+
+
+def test_the_work_runs_on_the_event_loop_and_its_statements_answer(any_engine):
+    db = Database(any_engine)
 
     async def main() -> tuple[int, int, int]:
         def work() -> tuple[int, int]:
@@ -52,24 +59,13 @@ def test_on_postgresql_the_work_runs_on_the_event_loop_and_its_statements_answer
         return threading.get_ident(), ran_on, answer
 
     loop_thread, ran_on, answer = asyncio.run(main())
-    assert db.on_the_event_loop and ran_on == loop_thread and answer == 1
-
-
-def test_on_sqlite_the_work_runs_on_a_thread(sqlite_engine):
-    db = Database(sqlite_engine)
-
-    async def main() -> tuple[int, int]:
-        ran_on = await db.run(threading.get_ident)
-        return threading.get_ident(), ran_on
-
-    loop_thread, ran_on = asyncio.run(main())
-    assert not db.on_the_event_loop and ran_on != loop_thread
+    assert ran_on == loop_thread and answer == 1
     assert asyncio.run(db.read(select_one)) == 1
 
 
-def test_a_call_to_a_peer_inside_the_work_leaves_the_loop_to_other_requests(loop_engine):
+def test_a_call_to_a_peer_inside_the_work_leaves_the_loop_to_other_requests(any_engine):
     """A checkout waiting half a second on the inventory must not hold up a quick read."""
-    db = Database(loop_engine)
+    db = Database(any_engine)
     finished: list[str] = []
 
     def slow_peer() -> str:
@@ -89,7 +85,7 @@ def test_a_call_to_a_peer_inside_the_work_leaves_the_loop_to_other_requests(loop
                 select_one(connection)
             finished.append("quick")
 
-        slow = asyncio.create_task(db.run(checkout_like, waits_on_a_peer=True))
+        slow = asyncio.create_task(db.run(checkout_like))
         await asyncio.sleep(0.1)  # the slow one is waiting on its peer by now
         await db.run(quick)  # done while the slow one still waits: not behind it
         return await slow

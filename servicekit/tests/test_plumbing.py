@@ -170,7 +170,7 @@ def test_workers_share_the_services_pool_out(monkeypatch, workers, pool, share):
 def test_a_service_collects_cyclic_garbage_after_thousands_of_objects_not_hundreds(tmp_path):
     """Python's default (700) collected, again and again, the objects of requests in flight."""
     engine = make_engine(f"sqlite:///{tmp_path / 'gc.db'}")
-    app, _ = service_app(title="t", description="d", engine=engine, routers=[], threads=2)
+    app, _ = service_app(title="t", description="d", engine=engine, routers=[])
     before = gc.get_threshold()
     try:
         with TestClient(app) as client:

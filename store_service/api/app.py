@@ -101,7 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         engine=engine,
         routers=[router],
-        threads=connections,
         # The inventory is reported, but only the store's own database decides readiness.
         extra_checks=lambda: {"inventory": inventory.health()},
         closers=[inventory.close],

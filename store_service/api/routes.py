@@ -1,9 +1,9 @@
 """The HTTP routes: thin translations between HTTP and the use cases and queries.
 
 Each route hands its database work to the app's `servicekit.app.Database` (``read``, ``write``
-or ``run``), which runs it without blocking the event loop; work that also calls the
-inventory says so (``waits_on_a_peer``), and its calls go through `servicekit.app.call_a_peer`
-(the inventory client does that).
+or ``run``), which runs it on the event loop; the calls to the inventory inside it go through
+`servicekit.app.call_a_peer` (the inventory client does that), which waits on a thread while
+the loop serves other requests.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ async def list_products(
         data = [ProductOut.from_domain(item, available.get(item.sku)) for item in products]
         return Page(data=data, total=total, limit=page.limit, offset=page.offset)
 
-    return await database.run(look, waits_on_a_peer=True)
+    return await database.run(look)
 
 
 @router.get(
@@ -177,7 +177,7 @@ async def get_product(
         available = queries.availability(inventory, store, [product], at)
         return ProductOut.from_domain(product, available[sku])
 
-    return await database.run(look, waits_on_a_peer=True)
+    return await database.run(look)
 
 
 # -- carts and checkout ---------------------------------------------------------------------
@@ -261,9 +261,7 @@ async def checkout(
     nothing sold, the cart stays open; retrying is safe and never issues stock twice.
     """
     at = body.at if body is not None else None
-    result = await database.write(
-        lambda uow: services.checkout(uow, inventory, cart, at), waits_on_a_peer=True
-    )
+    result = await database.write(lambda uow: services.checkout(uow, inventory, cart, at))
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return OrderOut.from_domain(result.order)
@@ -338,7 +336,5 @@ async def reconciliation(
     store: StoreId, database: DatabaseDep, inventory: InventoryDep
 ) -> ReconciliationOut:
     """Units fulfilled across the store's orders vs units issued at its inventory location."""
-    result = await database.run(
-        lambda: queries.reconcile(database.reader, inventory, store), waits_on_a_peer=True
-    )
+    result = await database.run(lambda: queries.reconcile(database.reader, inventory, store))
     return ReconciliationOut.from_domain(result)
