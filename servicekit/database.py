@@ -92,8 +92,11 @@ def make_engine(
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            begin = f"BEGIN {connection.get_execution_options().get('sqlite_begin', 'DEFERRED')}"
+            try:  # on the driver's connection: through SQLAlchemy's execution layer, a BEGIN
+                connection.connection.driver_connection.execute(begin)  # cost as much as a query
+            except connection.dialect.loaded_dbapi.Error as error:  # ("database is locked")
+                raise_as_sqlalchemy(connection, error, begin, ())
 
         return engine
     connect_args: dict[str, Any] = {"connect_timeout": 5}

@@ -5,6 +5,7 @@ SQLite."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Iterator
@@ -250,3 +251,24 @@ def count(engine: Engine) -> int:
             return connection.execute(select(func.count()).select_from(THINGS)).scalar_one()
 
     return within(engine, work)
+
+
+def test_a_write_that_cannot_take_sqlites_write_lock_is_an_unavailability(engine):
+    """``BEGIN IMMEDIATE``, sent on the driver's connection, fails as SQLAlchemy's
+    `OperationalError` (the API answers 503) when another writer holds the lock too long."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's write lock")
+    raw = engine.raw_connection()  # the pool's connection, waiting 50 ms instead of 15 s
+    raw.driver_connection.execute("PRAGMA busy_timeout=50")
+    raw.close()
+    other = sqlite3.connect(engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with for_writing(engine).connect() as connection:
+            with pytest.raises(exc.OperationalError, match="locked") as raised:
+                INSERT.run(connection, ROWS[0])
+            assert database_error_is_unavailability(raised.value)
+    finally:
+        other.rollback()
+        other.close()
+    assert count(engine) == 0
