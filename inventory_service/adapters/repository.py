@@ -49,6 +49,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: What a `StockItem` is made of: the item's columns but ``updated_at`` (which only records
+#: when it was written; read back, its timestamp would be parsed for nothing on SQLite).
+ITEM_COLUMNS = [column for column in ITEMS.c if column.name != "updated_at"]
+
+
 def item_from_row(row: Any) -> StockItem:
     policy = make_policy(row.policy_type, **{name: getattr(row, name) for name in PARAMETERS})
     return StockItem(
@@ -125,13 +130,13 @@ _DUE_AND_ISSUE = select(
     select(ISSUES.c.lines).where(*_ISSUE).scalar_subquery().label("issue_lines"),
 )
 DUE_AND_ISSUE = Statement(_DUE_AND_ISSUE)
-_ITEMS_BY_SKU = select(ITEMS).where(
+_ITEMS_BY_SKU = select(*ITEM_COLUMNS).where(
     ITEMS.c.location_id == _LOCATION, ITEMS.c.sku.in_(bindparam("skus", expanding=True))
 )
 # The items named, each row with what DUE_AND_ISSUE says: one round trip for both, usually.
 ITEMS_WITH_STATE = Statement(_ITEMS_BY_SKU.add_columns(*_DUE_AND_ISSUE.selected_columns))
 ITEMS_BY_SKU_OR_DUE = Statement(
-    select(ITEMS).where(
+    select(*ITEM_COLUMNS).where(
         ITEMS.c.location_id == _LOCATION,
         or_(ITEMS.c.sku.in_(bindparam("skus", expanding=True)), ITEMS.c.next_review_at <= _UNTIL),
     )

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from inventory_service.adapters.repository import (
     DUE,
+    ITEM_COLUMNS,
     ITEMS,
     LOCATIONS,
     MOVEMENTS,
@@ -29,11 +30,11 @@ from servicekit.statements import Statement
 # The statements of the hot reads, built once (see `servicekit.database.PagedQuery`).
 LOCATION = Statement(select(LOCATIONS.c.id).where(LOCATIONS.c.id == bindparam("location_id")))
 ITEM = Statement(
-    select(ITEMS).where(
+    select(*ITEM_COLUMNS).where(
         ITEMS.c.location_id == bindparam("location_id"), ITEMS.c.sku == bindparam("sku")
     )
 )
-ITEMS_OF_LOCATION = select(ITEMS).where(ITEMS.c.location_id == bindparam("location_id"))
+ITEMS_OF_LOCATION = select(*ITEM_COLUMNS).where(ITEMS.c.location_id == bindparam("location_id"))
 SKUS_OF_LOCATION = ITEMS_OF_LOCATION.where(ITEMS.c.sku.in_(bindparam("skus", expanding=True)))
 # each row also says whether something is due by ``until`` (`has_due_events`)
 _DUE = something_due(bindparam("location_id"), bindparam("until", type_=UTCDateTime)).label("due")

@@ -9,6 +9,7 @@ one line in ``POLICIES`` (the README shows how).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from functools import cache
 from typing import Any, ClassVar
 
 PARAMETERS = ("reorder_point", "order_quantity", "order_up_to", "review_period_minutes")
@@ -125,6 +126,12 @@ POLICIES: dict[str, type[Policy]] = {
 }
 
 
+@cache
+def parameters_of(cls: type[Policy]) -> tuple[str, ...]:
+    """The parameters a policy class takes (its fields), worked out once per class."""
+    return tuple(f.name for f in fields(cls))
+
+
 def make_policy(type: str, **parameters: int | None) -> Policy:
     """Build and validate a policy from the contract's flat parameters.
 
@@ -135,7 +142,7 @@ def make_policy(type: str, **parameters: int | None) -> Policy:
     if cls is None:
         known = ", ".join(POLICIES)
         raise InvalidPolicy("type", f"unknown policy type {type!r}; expected one of {known}")
-    used = [f.name for f in fields(cls)]
+    used = parameters_of(cls)
     for name, value in parameters.items():
         if name not in PARAMETERS:
             raise InvalidPolicy(name, "is not a policy parameter")
