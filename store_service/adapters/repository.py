@@ -44,13 +44,16 @@ CARTS: Table = CartRow.__table__
 CART_ITEMS: Table = CartItemRow.__table__
 ORDERS: Table = OrderRow.__table__
 ORDER_LINES: Table = OrderLineRow.__table__
+#: What a `Product` is made of: the catalog line's columns but ``updated_at`` (which only
+#: records when it was written; read back, its timestamp would be parsed for nothing on SQLite).
+PRODUCT_COLUMNS = [column for column in PRODUCTS.c if column.name != "updated_at"]
 
 # The statements of the hot paths, built once (building one costs SQLAlchemy more than
 # running it) and run on the driver's cursor (`Statement`). What varies per request is a bind
 # parameter (``b_`` names in UPDATEs, which may not reuse a column's name).
 STORE_BY_ID = Statement(select(STORES).where(STORES.c.id == bindparam("store_id")))
 PRODUCTS_BY_SKU = Statement(
-    select(PRODUCTS).where(
+    select(*PRODUCT_COLUMNS).where(
         PRODUCTS.c.store_id == bindparam("store_id"),
         PRODUCTS.c.sku.in_(bindparam("skus", expanding=True)),
     )

@@ -20,6 +20,7 @@ from store_service.adapters.repository import (
     CARTS,
     ORDER_LINES,
     ORDERS,
+    PRODUCT_COLUMNS,
     PRODUCTS,
     STORE_BY_ID,
     STORES,
@@ -46,10 +47,11 @@ from store_service.domain.model import (
 
 # The statements of the hot reads, built once (see `servicekit.database.PagedQuery`).
 PRODUCTS_OF_STORE = PagedQuery(
-    select(PRODUCTS).where(PRODUCTS.c.store_id == bindparam("store_id")), [PRODUCTS.c.sku]
+    select(*PRODUCT_COLUMNS).where(PRODUCTS.c.store_id == bindparam("store_id")),
+    [PRODUCTS.c.sku],
 )
 PRODUCT = Statement(
-    select(PRODUCTS).where(
+    select(*PRODUCT_COLUMNS).where(
         PRODUCTS.c.store_id == bindparam("store_id"), PRODUCTS.c.sku == bindparam("sku")
     )
 )
@@ -86,7 +88,7 @@ def list_products(
     if category is None:
         page = PRODUCTS_OF_STORE.fetch(connection, limit, offset, {"store_id": store_id})
     else:
-        query = select(PRODUCTS).where(
+        query = select(*PRODUCT_COLUMNS).where(
             PRODUCTS.c.store_id == store_id, PRODUCTS.c.category == category
         )
         page = paginate(connection, query, [PRODUCTS.c.sku], limit, offset)
