@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
 import pytest
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Engine, MetaData, Table, func, select
 
 from servicekit.app import Database
 from servicekit.database import make_engine
@@ -52,3 +52,11 @@ def engine_on(
     else:
         admin_url = request.getfixturevalue("postgres_admin_url")
         yield from postgresql_engine(admin_url, name, metadata, backend.endswith("event-loop"))
+
+
+def count_rows(engine: Engine, table: Table) -> int:
+    def work() -> int:
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(table)).scalar_one()
+
+    return within(engine, work)

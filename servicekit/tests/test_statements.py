@@ -34,7 +34,7 @@ from sqlalchemy import (
 from servicekit.database import UTCDateTime, database_error_is_unavailability, for_writing
 from servicekit.metrics import count_statements
 from servicekit.statements import Statement
-from servicekit.tests.engines import BACKENDS, engine_on, within
+from servicekit.tests.engines import BACKENDS, count_rows, engine_on, within
 
 THINGS = Table(
     "statement_things",
@@ -246,11 +246,7 @@ def test_the_statement_counter_counts_statements_sent_on_the_cursor(engine):
 
 
 def count(engine: Engine) -> int:
-    def work() -> int:
-        with engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(THINGS)).scalar_one()
-
-    return within(engine, work)
+    return count_rows(engine, THINGS)
 
 
 def test_a_write_that_cannot_take_sqlites_write_lock_is_an_unavailability(engine):

@@ -19,7 +19,7 @@ from servicekit.database import (
 from servicekit.metrics import count_statements
 from servicekit.statements import Statement
 from servicekit.unit_of_work import SqlRepository, SqlUnitOfWork
-from servicekit.tests.engines import BACKENDS, engine_on, postgresql_engine, within
+from servicekit.tests.engines import BACKENDS, count_rows, engine_on, postgresql_engine, within
 
 ROWS = Table("pipelined_rows", MetaData(), Column("id", Integer, primary_key=True))
 NAME = "dss_test_pipelined"
@@ -39,11 +39,7 @@ def engine(request, tmp_path) -> Iterator[Engine]:
 
 
 def count(engine: Engine) -> int:
-    def work() -> int:
-        with engine.connect() as connection:
-            return connection.execute(select(func.count()).select_from(ROWS)).scalar_one()
-
-    return within(engine, work)
+    return count_rows(engine, ROWS)
 
 
 def test_the_writes_inside_are_applied_and_committed(engine):
