@@ -113,8 +113,8 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
 
 
 #: Threads for requests that wait on another service (the store's calls to the inventory):
-#: apart from the database work's (see `service_app`), so that a slow peer, which holds them
-#: for seconds, never takes the threads every other request needs.
+#: apart from the default pool's (FastAPI's plain ``def`` routes), so that a slow peer, which
+#: holds them for seconds, never takes the threads other requests need.
 PEER_THREADS = 64
 _peer_threads: RunVar[CapacityLimiter] = RunVar("peer_threads")
 

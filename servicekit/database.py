@@ -65,8 +65,8 @@ def make_engine(
     SQLAlchemy's synchronous API, for work that `servicekit.app.Database.run` runs on the
     event loop: a statement awaits its answer there instead of blocking a thread (greenlets
     bridge the two, as SQLAlchemy's own asyncio extension does). Such an engine connects only
-    inside that work. Ignored for SQLite, which has no asyncio driver here: its work runs on
-    threads.
+    inside that work. Ignored for SQLite, which has no asyncio driver here: its statements
+    run right there, in the same work on the event loop.
 
     SQLite (the embedded default): WAL, a busy timeout, foreign keys, and transactions begun
     explicitly. A deferred transaction that reads and then writes can fail at once with
