@@ -278,17 +278,23 @@ class PagedQuery:
         params: dict[str, Any] | None = None,
         at_most: int | None = None,
     ) -> Slice:
-        """One page of the matches, and how many match in all. The total costs a COUNT only
-        when the page cannot tell it: a page shorter than the limit is the last one, so then
-        the total is the rows before it plus its own; and a first page that can hold
-        ``at_most`` rows, the most the filter can match (distinct keys asked for), is all.
-        """
+        """One page of the matches, and how many match in all (a COUNT only when the page
+        cannot tell: `tells_the_total`)."""
         params = params or {}
         rows = self.page.rows(connection, {**params, "page_limit": limit, "page_offset": offset})
-        whole = offset == 0 and at_most is not None and at_most <= limit
-        if whole or (len(rows) < limit and (rows or offset == 0)):
+        if tells_the_total(rows, limit, offset, at_most):
             return Slice(rows, offset + len(rows))
         return Slice(rows, self.count.scalar(connection, params))
+
+
+def tells_the_total(
+    rows: Sequence[Any], limit: int, offset: int, at_most: int | None = None
+) -> bool:
+    """Does this page tell how many match in all (the rows before it plus its own)? Yes when
+    it is shorter than the limit (the last page), and when it is a first page that can hold
+    ``at_most`` rows, the most the filter can match (distinct keys asked for)."""
+    whole = offset == 0 and at_most is not None and at_most <= limit
+    return whole or (len(rows) < limit and (bool(rows) or offset == 0))
 
 
 def paginate(
@@ -299,7 +305,7 @@ def paginate(
     compiled statements serves queries built anew (a `Statement` compiles once per object).
     ``query`` selects columns or tables (SQLAlchemy Core): plain rows."""
     rows = connection.execute(query.order_by(*order_by).limit(limit).offset(offset)).all()
-    if len(rows) < limit and (rows or offset == 0):
+    if tells_the_total(rows, limit, offset):
         return Slice(rows, offset + len(rows))
     count = select(func.count()).select_from(query.subquery())
     return Slice(rows, connection.execute(count).scalar_one())
