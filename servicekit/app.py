@@ -18,8 +18,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
 from sqlalchemy import Connection, Engine
-from sqlalchemy.util import await_only, greenlet_spawn
-from sqlalchemy.util.concurrency import in_greenlet
+from sqlalchemy.util import greenlet_spawn
 
 from servicekit.database import for_reading, for_writing, make_engine, ping
 from servicekit.http import (
@@ -112,9 +111,9 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     app.router.routes.extend(router.routes)
 
 
-#: Threads for requests that wait on another service (the store's calls to the inventory):
-#: apart from the default pool's (FastAPI's plain ``def`` routes), so that a slow peer, which
-#: holds them for seconds, never takes the threads other requests need.
+#: Threads for the readiness check's calls to peers (``extra_checks``: blocking code): apart
+#: from the default pool's, so that a slow peer, which holds them for up to a second each,
+#: never takes the threads other requests need.
 PEER_THREADS = 64
 _peer_threads: RunVar[CapacityLimiter] = RunVar("peer_threads")
 
@@ -129,25 +128,15 @@ async def waiting_on_a_peer(work: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
-def call_a_peer(call: Callable[[], T]) -> T:
-    """Make a blocking ``call`` to another service from work that `Database.run` runs.
-
-    The call goes to the threads kept for peers, and the event loop serves other requests
-    while it waits. Outside `Database.run` (the simulator, tests) it is made right there.
-    """
-    if in_greenlet():
-        return await_only(waiting_on_a_peer(call))
-    return call()
-
-
 class Database:
     """A request's way to its service's database: `read` runs a query on a read connection,
     `write` a use case in a unit of work, and `run` any work that uses either.
 
     The work runs on the event loop, in a greenlet, as ordinary synchronous code; a call to
-    another service inside it goes through `call_a_peer`, which waits on a thread while the
-    loop serves other requests. So a request costs no hand-off to a thread and back, and
-    waiting requests are no threads taking turns at the GIL. On PostgreSQL
+    another service inside it (a `servicekit.http_client.JsonClient` made
+    ``on_the_event_loop``) exchanges on the loop and waits there while the loop serves other
+    requests. So a request costs no hand-off to a thread and back, and waiting requests are
+    no threads taking turns at the GIL. On PostgreSQL
     (`servicekit.database.make_engine`'s ``on_the_event_loop``) each statement awaits its
     answer there. SQLite has no asyncio driver: its statements run right there, blocking the
     loop while they do, as they would hold the GIL on a thread (tens of microseconds for the

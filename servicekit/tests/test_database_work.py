@@ -1,22 +1,26 @@
 """Where a request's database work runs (`servicekit.app.Database`): on the event loop, its
-statements awaited on PostgreSQL, and a call to another service inside it on a thread, while
-the loop serves other requests. And which pooled connections are pinged before use
-(`servicekit.database.ping_when_idle`). On a real PostgreSQL and SQLite."""
+statements awaited on PostgreSQL, and a call to another service inside it awaited there too
+(`JsonClient`'s ``on_the_event_loop``), while the loop serves other requests. And which
+pooled connections are pinged before use (`servicekit.database.ping_when_idle`). On a real
+PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from typing import Callable, Iterator
 
 import psycopg
 import pytest
 from sqlalchemy import Engine, exc, make_url, text
 
-from servicekit.app import Database, call_a_peer
+from servicekit.app import Database
 from servicekit.database import database_error_is_unavailability, make_engine, ping
+from servicekit.http_client import JsonClient
 from testkit import database
+from testkit.scripted_server import SLOW, ScriptedServer
+
+OK = (200, {"ok": True})
 
 
 @pytest.fixture
@@ -68,35 +72,31 @@ def test_a_call_to_a_peer_inside_the_work_leaves_the_loop_to_other_requests(any_
     db = Database(any_engine)
     finished: list[str] = []
 
-    def slow_peer() -> str:
-        time.sleep(0.5)
-        return threading.current_thread().name
+    with ScriptedServer(SLOW, OK, slow_seconds=0.5) as slow_server:
+        peer = JsonClient("inventory", slow_server.url, timeout_seconds=2, on_the_event_loop=True)
 
-    async def main() -> str:
-        def checkout_like() -> str:
-            with db.reader() as connection:
-                select_one(connection)
-            peer_thread = call_a_peer(slow_peer)
-            finished.append("slow")
-            return peer_thread
+        async def main() -> tuple[int, int]:
+            def checkout_like() -> int:
+                with db.reader() as connection:
+                    select_one(connection)
+                assert peer.request("GET", "/slow").status == 200  # dropped, then retried
+                finished.append("slow")
+                return threading.get_ident()
 
-        def quick() -> None:
-            with db.reader() as connection:
-                select_one(connection)
-            finished.append("quick")
+            def quick() -> None:
+                with db.reader() as connection:
+                    select_one(connection)
+                finished.append("quick")
 
-        slow = asyncio.create_task(db.run(checkout_like))
-        await asyncio.sleep(0.1)  # the slow one is waiting on its peer by now
-        await db.run(quick)  # done while the slow one still waits: not behind it
-        return await slow
+            slow = asyncio.create_task(db.run(checkout_like))
+            await asyncio.sleep(0.1)  # the slow one is waiting on its peer by now
+            await db.run(quick)  # done while the slow one still waits: not behind it
+            return threading.get_ident(), await slow
 
-    peer_thread = asyncio.run(main())
+        loop_thread, waited_on = asyncio.run(main())
+        peer.close()
     assert finished == ["quick", "slow"]
-    assert peer_thread != threading.main_thread().name  # the peer was waited on elsewhere
-
-
-def test_outside_the_loop_a_call_to_a_peer_is_made_right_there():
-    assert call_a_peer(threading.get_ident) == threading.get_ident()
+    assert waited_on == loop_thread  # awaited on the loop, not handed to a thread
 
 
 def kill_its_connections(admin_url: str, url: str) -> int:

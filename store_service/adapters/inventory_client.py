@@ -10,11 +10,9 @@ own ``detail``. Any other 5xx is unavailability without a retry.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from servicekit.app import call_a_peer
 from servicekit.http_client import Answer, JsonClient, ServiceUnreachable, path_of
 from store_service.application.ports import InventoryRejected, InventoryUnavailable, Issued
 
@@ -30,8 +28,10 @@ def _aware(value: str) -> datetime:
 
 
 class InventoryClient:
-    """One per process: its connections to the inventory are kept alive and shared by the
-    request threads; `close` it."""
+    """One per process: its connections to the inventory are kept alive and shared; `close`
+    it. Called from a request's work on the event loop, it exchanges on the loop (the loop
+    serves other requests while it waits: `JsonClient`'s ``on_the_event_loop``); from
+    anywhere else (the readiness check's thread, tests), on blocking sockets."""
 
     def __init__(
         self,
@@ -39,10 +39,16 @@ class InventoryClient:
         timeout_seconds: float = 5.0,
         retries: int = 3,
         backoff_seconds: float = 0.1,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.http = JsonClient(
-            "inventory", base_url, timeout_seconds, retries, backoff_seconds, sleep
+            "inventory",
+            base_url,
+            timeout_seconds,
+            retries,
+            backoff_seconds,
+            sleep,
+            on_the_event_loop=True,
         )
 
     def close(self) -> None:
@@ -99,10 +105,8 @@ class InventoryClient:
     def health(self) -> str:
         """One quick ``/healthz`` (no retries): readiness must answer fast."""
         try:
-            answer = call_a_peer(
-                lambda: self.http.request(
-                    "GET", "/healthz", retries=0, timeout_seconds=HEALTH_TIMEOUT_SECONDS
-                )
+            answer = self.http.request(
+                "GET", "/healthz", retries=0, timeout_seconds=HEALTH_TIMEOUT_SECONDS
             )
         except ServiceUnreachable as error:
             return f"unavailable: {error.reason}"
@@ -111,11 +115,9 @@ class InventoryClient:
     # -- transport ----------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, **kwargs: Any) -> Answer:
-        """Every request here is idempotent (see the module), hence retried. Made through
-        `call_a_peer`: from a request's database work on the event loop, the exchange (and
-        the waits between retries) happens on a thread, and the loop serves others."""
+        """Every request here is idempotent (see the module), hence retried."""
         try:
-            answer = call_a_peer(lambda: self.http.request(method, path, idempotent=True, **kwargs))
+            answer = self.http.request(method, path, idempotent=True, **kwargs)
         except ServiceUnreachable as error:
             raise InventoryUnavailable(error.reason) from error
         if answer.status >= 500:

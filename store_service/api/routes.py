@@ -1,9 +1,9 @@
 """The HTTP routes: thin translations between HTTP and the use cases and queries.
 
 Each route hands its database work to the app's `servicekit.app.Database` (``read``, ``write``
-or ``run``), which runs it on the event loop; the calls to the inventory inside it go through
-`servicekit.app.call_a_peer` (the inventory client does that), which waits on a thread while
-the loop serves other requests.
+or ``run``), which runs it on the event loop; the calls to the inventory inside it are made on
+the loop too (the inventory client's ``on_the_event_loop``), which serves other requests while
+they wait.
 """
 
 from __future__ import annotations
