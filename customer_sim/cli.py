@@ -147,6 +147,13 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
         "--inventory-url", type=_http_url, help="inventory API (default: $INVENTORY_URL)"
     )
     parser.add_argument(
+        "--wait-for-services",
+        type=_bounded_int(0, 600),
+        default=0,
+        metavar="SECONDS",
+        help="give services that are still starting up to SECONDS to answer (default 0)",
+    )
+    parser.add_argument(
         "--progress",
         choices=["auto", "bar", "log"],
         default="auto",
@@ -187,7 +194,7 @@ def _bounded_int(low: int, high: int | None = None):
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     scenario = load_scenario(args.scenario).with_overrides(args.days, args.seed)
     services = _services(args, settings)
-    services.check()
+    services.check(args.wait_for_services)
     key = new_run_key(scenario.name)
     out_dir = args.out or Path(settings.output_dir) / key
     plan = RunPlan(scenario, str(args.scenario), key, args.replications, out_dir)
@@ -213,7 +220,7 @@ def compare_command(args: argparse.Namespace, settings: Settings) -> int:
     key = f"compare-{uuid.uuid4().hex[:8]}"
     out_dir = args.out or Path(settings.output_dir) / key
     services = _services(args, settings)
-    services.check()
+    services.check(args.wait_for_services)
     log.info("comparing %s: seed %d, %d replications", ", ".join(names), seed, args.replications)
     plans = [
         RunPlan(scenario, str(path), new_run_key(scenario.name), args.replications,

@@ -2,9 +2,11 @@
 
 Starts inventory_service and store_service with uvicorn on free local ports (their default
 SQLite files under ./data), runs ``customer_sim run customer_sim/scenarios/default.yaml``
-against them, and stops them again, also on Ctrl-C or failure. Service logs go to
-``out/demo/*.log``; the report (report.html, summary.json, daily.csv, plots) to ``out/demo``.
-Extra arguments go to ``customer_sim run`` (``make demo ARGS="--replications 5 --parallel 2"``).
+against them, and stops them again, also on Ctrl-C or failure. The simulator starts with the
+services (its start-up overlaps theirs) and waits for them (``--wait-for-services``). Service
+logs go to ``out/demo/*.log``; the report (report.html, summary.json, daily.csv, plots) to
+``out/demo``. Extra arguments go to ``customer_sim run`` (``make demo ARGS="--replications 5
+--parallel 2"``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ sys.path.insert(0, str(ROOT))
 from testkit.processes import ServiceProcess, stop_all  # noqa: E402
 
 SCENARIO = "customer_sim/scenarios/default.yaml"
+#: How long the services may take to start.
+WAIT_SECONDS = 60
 
 
 def interrupt(signum: int, _frame: object) -> None:
@@ -42,20 +46,24 @@ def main(argv: list[str]) -> int:
     store_env = {**env, "INVENTORY_URL": inventory.url}
     store = ServiceProcess("store_service", store_env, log_path=out / "store.log")
     print("starting inventory_service and store_service on SQLite ...", flush=True)
+    command = [sys.executable, "-m", "customer_sim", "run", SCENARIO, "--out", str(out)]
+    command += ["--wait-for-services", str(WAIT_SECONDS)]
+    run_env = {
+        **os.environ,
+        "STORE_URL": store.url,
+        "INVENTORY_URL": inventory.url,
+        "PYTHONPATH": str(ROOT),
+    }
+    simulator: subprocess.Popen | None = None
     try:
-        # Both at once (the store's readiness needs only its own database): the two cores
-        # import them side by side.
-        for service in (inventory.launch(), store.launch()):
-            service.wait_ready()
+        # All three at once, on two cores: the services' readiness needs only their own
+        # databases, and the simulator waits for both.
+        services = (inventory.launch(), store.launch())
+        simulator = subprocess.Popen(command + argv, cwd=ROOT, env=run_env)
+        for service in services:
+            service.wait_ready(WAIT_SECONDS)
         print(f"  inventory {inventory.url}   store {store.url}", flush=True)
-        command = [sys.executable, "-m", "customer_sim", "run", SCENARIO, "--out", str(out)]
-        run_env = {
-            **os.environ,
-            "STORE_URL": store.url,
-            "INVENTORY_URL": inventory.url,
-            "PYTHONPATH": str(ROOT),
-        }
-        result = subprocess.run(command + argv, cwd=ROOT, env=run_env)
+        returncode = simulator.wait()
     except KeyboardInterrupt:
         print("\ninterrupted; services stopped", file=sys.stderr)
         return 130
@@ -63,10 +71,13 @@ def main(argv: list[str]) -> int:
         print(f"demo: {error}; see {out.relative_to(ROOT)}/*.log", file=sys.stderr)
         return 1
     finally:
+        if simulator is not None and simulator.poll() is None:
+            simulator.terminate()  # (interrupted, or a service did not start)
+            simulator.wait()
         stop_all(store, inventory)
     report = (out / "report.html").relative_to(ROOT)
     print(f"demo finished in {time.monotonic() - began:.1f}s; open {report} in a browser")
-    return result.returncode
+    return returncode
 
 
 if __name__ == "__main__":

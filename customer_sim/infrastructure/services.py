@@ -4,11 +4,16 @@ threads each keep their own connections."""
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from typing import Iterator
 
+from customer_sim.infrastructure.http_client import ServiceError, ServiceUnreachable
 from customer_sim.infrastructure.inventory_client import InventoryClient
 from customer_sim.infrastructure.store_client import StoreClient
+
+#: How often `HttpServices.check` asks services that are starting whether they answer yet.
+POLL_SECONDS = 0.1
 
 
 class HttpServices:
@@ -29,7 +34,20 @@ class HttpServices:
                 inventory.health()
                 yield store, inventory
 
-    def check(self) -> None:
-        """Fail early, before anything is recorded, when a service does not answer."""
+    def check(self, wait_seconds: float = 0) -> None:
+        """Fail early, before anything is recorded, when a service does not answer; first
+        give services that are still starting up to ``wait_seconds`` to answer (asked every
+        `POLL_SECONDS`, where the clients' retries would back off ever longer)."""
+        deadline = time.monotonic() + wait_seconds
+        quick = {"timeout_seconds": 1.0, "retries": 0}
+        with StoreClient(self.store_url, **quick) as store:
+            with InventoryClient(self.inventory_url, **quick) as inventory:
+                for service in (store, inventory):
+                    while time.monotonic() < deadline:
+                        try:
+                            service.health()
+                            break
+                        except (ServiceUnreachable, ServiceError):
+                            time.sleep(POLL_SECONDS)
         with self.connect():
             pass

@@ -3,6 +3,9 @@ on demand, against a scripted local server (loopback sockets, milliseconds): ret
 backoff, giving up, what is never repeated, and error answers. (Reading the services' normal
 answers is tested against the real services in e2e/test_clients.py.)"""
 
+import contextlib
+import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -10,12 +13,14 @@ from decimal import Decimal
 import pytest
 
 from customer_sim.infrastructure.http_client import ServiceError, ServiceUnreachable
+from customer_sim.infrastructure.services import HttpServices
 from customer_sim.infrastructure.store_client import StoreClient
 from testkit.processes import free_port
 from testkit.scripted_server import SLOW, ScriptedServer
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
 UNAVAILABLE = (503, {"detail": "inventory unavailable"})
+OK = (200, {"status": "ok"})
 
 
 @contextmanager
@@ -100,3 +105,21 @@ def test_an_error_answer_is_not_retried_and_carries_the_detail():
         assert raised.value.status == 422
         assert "sku 'x' is not sold here" in str(raised.value)
         assert len(server.received) == 1
+
+
+def test_services_still_starting_are_waited_for_only_when_asked():
+    """`run --wait-for-services`: a service that listens only later is given that long."""
+    store_server, inventory_server = ScriptedServer(OK), ScriptedServer(OK)
+    services = HttpServices(store_server.url, inventory_server.url, timeout_seconds=1, retries=0)
+    with pytest.raises(ServiceUnreachable, match="cannot connect"):
+        services.check()  # not listening yet, and no wait asked for
+    with contextlib.ExitStack() as listening:
+        starting = threading.Timer(
+            0.5, lambda: [listening.enter_context(s) for s in (store_server, inventory_server)]
+        )
+        began = time.monotonic()
+        starting.start()
+        services.check(wait_seconds=10)
+        assert 0.5 <= time.monotonic() - began < 5
+        starting.join()
+        assert [r.path for r in store_server.received][-1] == "/healthz"
