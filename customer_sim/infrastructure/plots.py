@@ -59,9 +59,21 @@ def _date_axis(axes: Axes, start: datetime, end: datetime) -> None:
 
 
 def _shade_closed_hours(axes: Axes, result: RunResult) -> None:
+    """Closed hours as grey bands, the axes' full height: one collection of them (a patch
+    each, as ``axvspan`` makes, cost a 14-day plot of 10 SKUs a fifth of a second)."""
     calendar = result.scenario.calendar
-    for begin, end in result.scenario.hours.closed_periods(calendar.horizon):
-        axes.axvspan(calendar.at(begin), calendar.at(end), color=CLOSED, linewidth=0, zorder=0)
+    spans = [
+        (mdates.date2num(calendar.at(begin)), mdates.date2num(calendar.at(end)))
+        for begin, end in result.scenario.hours.closed_periods(calendar.horizon)
+    ]
+    axes.broken_barh(
+        [(start, end - start) for start, end in spans],
+        (0, 1),
+        transform=axes.get_xaxis_transform(),
+        color=CLOSED,
+        linewidth=0,
+        zorder=0,
+    )
 
 
 def _level_at(steps: Sequence[tuple[datetime, int]], at: datetime) -> int:
@@ -89,7 +101,19 @@ def plot_stock(result: RunResult, path: Path) -> None:
     products = result.scenario.products
     columns = min(3, len(products))
     rows = math.ceil(len(products) / columns)
-    figure = Figure(figsize=(4.6 * columns, 2.7 * rows + 0.9), layout="constrained")
+    width, height = max(4.6 * columns, 9.2), 2.7 * rows + 0.9  # (the legend's width)
+    figure = Figure(figsize=(width, height))
+    # Margins in inches, as the constrained layout found them for this grid (which took a
+    # third of the plot's time, laying out 10 panels of date ticks): the title above, the
+    # legend below, "units" and the tick labels left, the levels' names right of each panel.
+    figure.subplots_adjust(
+        left=0.75 / width,
+        right=1 - 0.4 / width,
+        top=1 - 0.8 / height,
+        bottom=0.8 / height,
+        wspace=0.75 / (width / columns - 0.75),
+        hspace=0.6 / (height / rows - 0.6),
+    )
     on_hand = result.on_hand
     for index, product in enumerate(products):
         axes = figure.add_subplot(rows, columns, index + 1)
@@ -151,12 +175,12 @@ def plot_stock(result: RunResult, path: Path) -> None:
             Line2D([], [], color=RECEIVED, marker="^", linestyle="none", label="order received"),
             Patch(color=CLOSED, label="closed"),
         ],
-        loc="outside lower center",
+        loc="lower center",
         ncols=4,
         fontsize=8,
         frameon=False,
     )
-    figure.supylabel("units", fontsize=9)
+    figure.supylabel("units", fontsize=9, x=0.15 / width)
     scenario = result.scenario
     figure.suptitle(
         f"Stock per SKU: {scenario.name}, replication {result.replication} "
