@@ -151,7 +151,7 @@ def ping_when_idle(engine: Engine, after_seconds: float) -> None:
 
 
 @contextlib.contextmanager
-def pipelined(connection: Connection) -> Iterator[None]:
+def pipelined(connection: Connection, commit: bool = False) -> Iterator[None]:
     """Send the statements run inside one after the other without waiting for each answer
     (PostgreSQL's pipeline mode): one round trip for all of them instead of one each, and so
     a row lock held that much shorter. A no-op on SQLite.
@@ -160,9 +160,16 @@ def pipelined(connection: Connection) -> Iterator[None]:
     the id SQLAlchemy fetches after a one-row insert unless the insert is ``inline()``) fails
     with "This result object does not return rows". Their errors surface when the block ends,
     as SQLAlchemy's errors, as they would from each statement.
+
+    ``commit``: then commit the transaction, its ``COMMIT`` sent with the writes, when the
+    block ends without an error. psycopg's ``commit()`` would wait for the answers so far
+    (a Sync), and leaving pipeline mode waits once more: two round trips, where the
+    pipeline's own Sync at its end brings every answer, the ``COMMIT``'s included, in one.
     """
     if connection.dialect.name != "postgresql" or not psycopg.Pipeline.is_supported():
         yield  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
+        if commit:
+            connection.commit()
         return
     driver = connection.connection.driver_connection
     if isinstance(driver, psycopg.AsyncConnection):  # on the event loop: `on_the_event_loop`
@@ -172,8 +179,14 @@ def pipelined(connection: Connection) -> Iterator[None]:
     try:
         with pipeline:
             yield
+            if commit:
+                cursor = connection.connection.cursor()
+                cursor.execute("COMMIT")
+                cursor.close()
     except connection.dialect.loaded_dbapi.Error as error:  # the driver's, as they came
         raise_as_sqlalchemy(connection, error, None, None)
+    if commit:  # SQLAlchemy's side of it: the driver's transaction is over, nothing is sent
+        connection.commit()
 
 
 @contextlib.contextmanager

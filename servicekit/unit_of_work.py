@@ -13,7 +13,6 @@ succeeded, so metrics never count what was not saved.
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any, Callable, Protocol, Self
 
 from sqlalchemy import Connection
@@ -87,8 +86,10 @@ class SqlUnitOfWork:
         """Send the queued writes and the commit (together, on PostgreSQL); an error of either
         raises here, and nothing is committed. Then publish the events."""
         writes = self._repository.collect_writes()
-        with pipelined(self.connection) if writes else contextlib.nullcontext():
-            for statement, parameters in writes:
-                statement.run(self.connection, parameters)
+        if writes:
+            with pipelined(self.connection, commit=True):
+                for statement, parameters in writes:
+                    statement.run(self.connection, parameters)
+        else:
             self.connection.commit()
         self.publish(self._repository.collect_events())

@@ -58,11 +58,12 @@ def test_the_writes_inside_are_applied_and_committed(engine):
     assert count(engine) == 2
 
 
-def test_an_error_inside_is_sqlalchemys_and_the_transaction_writes_nothing(engine):
+@pytest.mark.parametrize("commit", [False, True], ids=["", "and-commit"])
+def test_an_error_inside_is_sqlalchemys_and_the_transaction_writes_nothing(engine, commit):
     def work() -> None:
         with engine.connect() as connection:
             with pytest.raises(exc.IntegrityError):  # as the service's error handlers know it
-                with pipelined(connection):
+                with pipelined(connection, commit=commit):
                     connection.execute(ROWS.insert().inline(), {"id": 1})
                     connection.execute(ROWS.insert().inline(), {"id": 1})
                     connection.execute(ROWS.insert().inline(), {"id": 2})
@@ -70,6 +71,31 @@ def test_an_error_inside_is_sqlalchemys_and_the_transaction_writes_nothing(engin
 
     within(engine, work)
     assert count(engine) == 0
+
+
+def test_a_commit_sent_with_the_writes_ends_the_transaction_in_one_round_trip(engine, tmp_path):
+    trace = tmp_path / "protocol.txt"
+
+    def work() -> None:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))  # the transaction has begun
+            driver = connection.connection.driver_connection
+            with open(trace, "w") as out:
+                if engine.dialect.name == "postgresql":  # libpq's trace of the protocol
+                    driver.pgconn.trace(out.fileno())
+                with pipelined(connection, commit=True):
+                    connection.execute(ROWS.insert().inline(), {"id": 1})
+                    connection.execute(ROWS.insert().inline(), [{"id": 2}, {"id": 3}])
+                if engine.dialect.name == "postgresql":
+                    driver.pgconn.untrace()
+            assert not connection.in_transaction()
+
+    within(engine, work)
+    assert count(engine) == 3
+    if engine.dialect.name == "postgresql":
+        protocol = trace.read_text()
+        assert "COMMIT" in protocol
+        assert protocol.count("\tSync") == 1 and protocol.count("ReadyForQuery") == 1
 
 
 def test_a_connection_lost_inside_is_an_unavailability_the_api_answers_503(pg_engine):
