@@ -115,13 +115,13 @@ class JsonClient:
         self._idle: list[_Connection] = []
         self._lock = threading.Lock()
         self._max_idle = max_idle_connections
-        self._on_the_loop: Callable[[], bool] = lambda: False
+        self._called_on_the_loop: Callable[[], bool] = lambda: False
         if on_the_event_loop:
             # (imported here: greenlets are the services' bridge to the loop; the simulator,
             # whose clients never run on one, does not install them)
             from sqlalchemy.util.concurrency import in_greenlet
 
-            self._on_the_loop = in_greenlet
+            self._called_on_the_loop = in_greenlet
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -193,7 +193,7 @@ class JsonClient:
     # -- connections -----------------------------------------------------------------------
 
     def _send(self, method: str, target: str, body: bytes | None, timeout: float | None) -> Answer:
-        connection = self._checkout(_LoopConnection if self._on_the_loop() else _Connection)
+        connection = self._checkout(_LoopConnection if self._called_on_the_loop() else _Connection)
         self.requests += 1
         try:
             if not connection.connected:
@@ -244,8 +244,8 @@ class JsonClient:
         """Wait before the next attempt: on the loop, the loop serves others meanwhile."""
         if self.sleep is not None:
             self.sleep(seconds)
-        elif self._on_the_loop():
-            _on_the_loop(asyncio.sleep(seconds))
+        elif self._called_on_the_loop():
+            _awaited(asyncio.sleep(seconds))
         else:
             time.sleep(seconds)
 
@@ -375,7 +375,7 @@ class _Connection:
 
 class _LoopConnection(_Connection):
     """The same exchange on the running event loop's own connection (asyncio streams), from
-    work that runs on the loop in a greenlet: each read is awaited there (`_on_the_loop`), and
+    work that runs on the loop in a greenlet: each read is awaited there (`_awaited`), and
     the loop serves other requests meanwhile. The answer's head comes in one read. A timer
     aborts an exchange that takes longer than its timeout."""
 
@@ -394,7 +394,7 @@ class _LoopConnection(_Connection):
         context = ssl.create_default_context() if self.https else None
         opening = asyncio.open_connection(host, port, ssl=context, limit=MAX_LINE * 2)
         try:
-            self._reader, self._writer = _on_the_loop(asyncio.wait_for(opening, self.timeout))
+            self._reader, self._writer = _awaited(asyncio.wait_for(opening, self.timeout))
         except asyncio.TimeoutError as error:  # (not an OSError before Python 3.11)
             raise TimeoutError("connect timed out") from error
         self.loop = asyncio.get_running_loop()
@@ -438,7 +438,7 @@ class _LoopConnection(_Connection):
 
     def _head(self) -> tuple[bytes, list[bytes]]:
         try:
-            head = _on_the_loop(self._reader.readuntil(b"\r\n\r\n"))
+            head = _awaited(self._reader.readuntil(b"\r\n\r\n"))
         except asyncio.IncompleteReadError as error:
             if not error.partial:
                 raise http.client.RemoteDisconnected("the server closed the connection") from None
@@ -454,7 +454,7 @@ class _LoopConnection(_Connection):
 
     def _line(self) -> bytes:
         try:
-            return _on_the_loop(self._reader.readuntil(b"\n"))
+            return _awaited(self._reader.readuntil(b"\n"))
         except asyncio.IncompleteReadError as error:
             return error.partial  # the end of the answer: the caller sees what it lacks
         except asyncio.LimitOverrunError:
@@ -462,15 +462,15 @@ class _LoopConnection(_Connection):
 
     def _exactly(self, size: int) -> bytes:
         try:
-            return _on_the_loop(self._reader.readexactly(size))
+            return _awaited(self._reader.readexactly(size))
         except asyncio.IncompleteReadError as error:
             raise http.client.IncompleteRead(error.partial, size - len(error.partial)) from None
 
     def _rest(self) -> bytes:
-        return _on_the_loop(self._reader.read())
+        return _awaited(self._reader.read())
 
 
-def _on_the_loop(awaitable: Any) -> Any:
+def _awaited(awaitable: Any) -> Any:
     """Await ``awaitable`` from synchronous code that runs on the event loop in a greenlet."""
     from sqlalchemy.util import await_only
 

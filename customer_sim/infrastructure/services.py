@@ -38,7 +38,12 @@ class HttpServices:
         """Fail early, before anything is recorded, when a service does not answer; first
         give services that are still starting up to ``wait_seconds`` to answer (asked every
         `POLL_SECONDS`, where the clients' retries would back off ever longer)."""
-        deadline = time.monotonic() + wait_seconds
+        if wait_seconds > 0:
+            self._wait_until_they_answer(time.monotonic() + wait_seconds)
+        with self.connect():
+            pass
+
+    def _wait_until_they_answer(self, deadline: float) -> None:
         quick = {"timeout_seconds": 1.0, "retries": 0}
         with StoreClient(self.store_url, **quick) as store:
             with InventoryClient(self.inventory_url, **quick) as inventory:
@@ -49,5 +54,3 @@ class HttpServices:
                             break
                         except (ServiceUnreachable, ServiceError):
                             time.sleep(POLL_SECONDS)
-        with self.connect():
-            pass
