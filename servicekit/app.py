@@ -10,10 +10,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Callable, Iterable, TypeVar
 
-import anyio.to_thread
-from anyio import CapacityLimiter
-from anyio.lowlevel import RunVar
-
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry
@@ -75,7 +71,8 @@ def service_app(
         await database.run(lambda: ping(engine))
 
     async def peers() -> dict[str, str]:
-        return await waiting_on_a_peer(extra_checks) if extra_checks else {}
+        # on the loop, as a request's work: a call to a peer in it is awaited there
+        return await database.run(extra_checks) if extra_checks else {}
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -109,23 +106,6 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
     them there as it creates each), and ours have no dependencies or settings of their own,
     so the API and its OpenAPI document are the same either way."""
     app.router.routes.extend(router.routes)
-
-
-#: Threads for the readiness check's calls to peers (``extra_checks``: blocking code): apart
-#: from the default pool's, so that a slow peer, which holds them for up to a second each,
-#: never takes the threads other requests need.
-PEER_THREADS = 64
-_peer_threads: RunVar[CapacityLimiter] = RunVar("peer_threads")
-
-
-async def waiting_on_a_peer(work: Callable[[], T]) -> T:
-    """Run blocking ``work`` that calls another service, on the threads kept for that."""
-    try:
-        limiter = _peer_threads.get()
-    except LookupError:
-        limiter = CapacityLimiter(PEER_THREADS)
-        _peer_threads.set(limiter)
-    return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
 class Database:

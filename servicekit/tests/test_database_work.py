@@ -12,43 +12,26 @@ from typing import Callable, Iterator
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, exc, make_url, text
+from sqlalchemy import Engine, MetaData, exc, make_url, text
 
 from servicekit.app import Database
 from servicekit.database import database_error_is_unavailability, make_engine, ping
 from servicekit.http_client import JsonClient
+from servicekit.tests.engines import engine_on
 from testkit import database
 from testkit.scripted_server import SLOW, ScriptedServer
 
 OK = (200, {"ok": True})
 
 
-@pytest.fixture
-def loop_engine(postgres_admin_url: str) -> Iterator[Engine]:
-    """The services' PostgreSQL engine."""
-    url = database.create_database(postgres_admin_url, "dss_test_database_work")
-    engine = make_engine(url, pool_size=2, on_the_event_loop=True)
-    yield engine
-    asyncio.run(Database(engine).run(engine.dispose))
-    database.drop_database(postgres_admin_url, url)
-
-
-@pytest.fixture
-def sqlite_engine(tmp_path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'work.db'}", on_the_event_loop=True)
-    yield engine
-    engine.dispose()
-
-
 def select_one(connection) -> int:
     return connection.execute(text("SELECT 1")).scalar_one()
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def any_engine(request) -> Engine:
-    return request.getfixturevalue(
-        "loop_engine" if request.param == "postgresql" else "sqlite_engine"
-    )
+@pytest.fixture(params=["postgresql-on-the-event-loop", "sqlite"])
+def any_engine(request, tmp_path) -> Iterator[Engine]:
+    """The services' engine, on PostgreSQL or SQLite."""
+    yield from engine_on(request.param, request, tmp_path, "dss_test_database_work", MetaData())
 
 
 def test_the_work_runs_on_the_event_loop_and_its_statements_answer(any_engine):

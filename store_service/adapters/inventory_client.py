@@ -31,7 +31,7 @@ class InventoryClient:
     """One per process: its connections to the inventory are kept alive and shared; `close`
     it. Called from a request's work on the event loop, it exchanges on the loop (the loop
     serves other requests while it waits: `JsonClient`'s ``on_the_event_loop``); from
-    anywhere else (the readiness check's thread, tests), on blocking sockets."""
+    anywhere else (tests, scripts), on blocking sockets."""
 
     def __init__(
         self,
