@@ -156,51 +156,127 @@ def pipelined(connection: Connection, commit: bool = False) -> Iterator[None]:
     (PostgreSQL's pipeline mode): one round trip for all of them instead of one each, and so
     a row lock held that much shorter. A no-op on SQLite.
 
-    Only for writes whose results are not read: reading one inside (``INSERT … RETURNING``,
-    the id SQLAlchemy fetches after a one-row insert unless the insert is ``inline()``) fails
-    with "This result object does not return rows". Their errors surface when the block ends,
-    as SQLAlchemy's errors, as they would from each statement.
+    Writes sent with ``Connection.execute`` must not be read inside (``INSERT … RETURNING``,
+    the id SQLAlchemy fetches after a one-row insert unless the insert is ``inline()``): that
+    fails with "This result object does not return rows". A `Statement`'s answers can be
+    read: reading one sends what was queued, with the queries sent before it and not read yet
+    (`Statement.send`), in one round trip. Errors surface when the block ends, or when an
+    answer is read, as SQLAlchemy's errors, as they would from each statement.
 
     ``commit``: then commit the transaction, its ``COMMIT`` sent with the writes, when the
     block ends without an error. psycopg's ``commit()`` would wait for the answers so far
     (a Sync), and leaving pipeline mode waits once more: two round trips, where the
     pipeline's own Sync at its end brings every answer, the ``COMMIT``'s included, in one.
     """
-    if connection.dialect.name != "postgresql" or not psycopg.Pipeline.is_supported():
-        yield  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
-        if commit:
-            connection.commit()
-        return
-    driver = connection.connection.driver_connection
-    if isinstance(driver, psycopg.AsyncConnection):  # on the event loop: `on_the_event_loop`
-        pipeline: contextlib.AbstractContextManager[Any] = _awaiting(driver.pipeline())
-    else:
-        pipeline = driver.pipeline()
-    try:
-        with pipeline:
-            yield
-            if commit:
-                cursor = connection.connection.cursor()
-                cursor.execute("COMMIT")
-                cursor.close()
-    except connection.dialect.loaded_dbapi.Error as error:  # the driver's, as they came
-        raise_as_sqlalchemy(connection, error, None, None)
-    if commit:  # SQLAlchemy's side of it: the driver's transaction is over, nothing is sent
-        connection.commit()
-
-
-@contextlib.contextmanager
-def _awaiting(manager: contextlib.AbstractAsyncContextManager[Any]) -> Iterator[None]:
-    """An async context manager, entered and left by synchronous code that runs on the event
-    loop (in a greenlet of SQLAlchemy's bridge), as its statements are."""
-    await_only(manager.__aenter__())
+    pipeline = Pipeline(connection)
     try:
         yield
     except BaseException as error:
-        if not await_only(manager.__aexit__(type(error), error, error.__traceback__)):
-            raise
-    else:
-        await_only(manager.__aexit__(None, None, None))
+        pipeline.abandon(error)
+        raise
+    pipeline.end(commit)
+
+
+class Pipeline:
+    """PostgreSQL's pipeline mode on a connection, from now until `end` (or `abandon`):
+    `pipelined`'s, for a block that cannot be one ``with``. A no-op on SQLite.
+
+    ``begin``: the pipeline begins the transaction too (a unit of work's, from its first
+    statement to its commit: `servicekit.unit_of_work.SqlUnitOfWork.in_one_pipeline`), and
+    its ``BEGIN`` travels with the first query. psycopg would send its own ``BEGIN`` and wait
+    for it (in pipeline mode it syncs after it, to know the transaction's status): a round
+    trip of its own. So for the pipeline's life the driver's connection is in autocommit,
+    where psycopg begins nothing, and the pipeline says ``BEGIN`` and ``COMMIT`` itself;
+    whatever happens, the connection leaves out of autocommit and out of the transaction
+    (rolled back unless committed), or is invalidated, never to be used again.
+    """
+
+    def __init__(self, connection: Connection, begin: bool = False) -> None:
+        self.connection = connection
+        self._driver: Any = None
+        self._began = False
+        if connection.dialect.name != "postgresql" or not psycopg.Pipeline.is_supported():
+            return  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
+        driver = connection.connection.driver_connection
+        self._on_the_loop = isinstance(driver, psycopg.AsyncConnection)  # `on_the_event_loop`
+        if begin and not connection.in_transaction():
+            self._set_autocommit(driver, True)  # (idle: nothing is sent)
+            self._began = True
+        self._pipeline = driver.pipeline()
+        try:
+            self._call(self._pipeline.__aenter__ if self._on_the_loop else self._pipeline.__enter__)
+            self._driver = driver
+            if self._began:
+                self._call(driver.execute, "BEGIN")
+        except BaseException as error:
+            self._driver = driver
+            self.abandon(error)
+            raise_as_sqlalchemy(connection, error, "BEGIN", None)
+
+    def end(self, commit: bool = False) -> None:
+        """Send what is queued (and ``commit``: the ``COMMIT``) and wait for every answer;
+        raise the first error as SQLAlchemy's."""
+        connection = self.connection
+        if self._driver is not None:
+            driver, self._driver = self._driver, None
+            try:
+                try:
+                    if commit:
+                        cursor = connection.connection.cursor()
+                        cursor.execute("COMMIT")  # (an earlier write's error may surface here)
+                        cursor.close()
+                except BaseException as error:
+                    self._leave(driver, error)
+                    raise
+                self._leave(driver, None)
+            except connection.dialect.loaded_dbapi.Error as error:  # the driver's, as they came
+                self._out_of_autocommit(driver, error)
+                raise_as_sqlalchemy(connection, error, None, None)
+            self._out_of_autocommit(driver)
+        if commit:  # SQLAlchemy's side of it (after a COMMIT in the pipeline, nothing is sent)
+            connection.commit()
+
+    def abandon(self, error: BaseException) -> None:
+        """Leave after an error in the block: what is queued is sent and answered, nothing
+        is committed; errors of its own are logged (psycopg), the block's error stands."""
+        if self._driver is not None:
+            driver, self._driver = self._driver, None
+            try:
+                self._leave(driver, error)
+            finally:
+                self._out_of_autocommit(driver, error)
+
+    def _leave(self, driver: Any, error: BaseException | None) -> None:
+        exc_info = (type(error), error, error.__traceback__) if error else (None, None, None)
+        self._call(
+            self._pipeline.__aexit__ if self._on_the_loop else self._pipeline.__exit__, *exc_info
+        )
+
+    def _out_of_autocommit(self, driver: Any, error: BaseException | None = None) -> None:
+        """After a pipeline that began the transaction: roll back what it did not commit,
+        and leave autocommit. If either fails (a lost connection), the connection is not
+        used again, and this failure is raised unless ``error`` is already on its way."""
+        if not self._began:
+            return
+        self._began = False
+        try:
+            if driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                self._call(driver.rollback)
+            self._set_autocommit(driver, False)
+        except BaseException as failure:
+            self.connection.invalidate(failure if isinstance(failure, Exception) else None)
+            if error is None:
+                raise_as_sqlalchemy(self.connection, failure, None, None)
+
+    def _set_autocommit(self, driver: Any, value: bool) -> None:
+        if self._on_the_loop:
+            await_only(driver.set_autocommit(value))
+        else:
+            driver.autocommit = value
+
+    def _call(self, method: Any, *args: Any) -> Any:
+        """Call one of the driver's methods (on the event loop: await it)."""
+        return await_only(method(*args)) if self._on_the_loop else method(*args)
 
 
 def for_reading(engine: Engine) -> Engine:

@@ -27,11 +27,13 @@ from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any, Callable, NoReturn, Sequence
 
+import psycopg
 from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 from sqlalchemy.sql.expression import Executable
+from sqlalchemy.util import await_only
 
 Processor = Callable[[Any], Any]
 
@@ -67,11 +69,15 @@ class Statement:
     # -- answers ---------------------------------------------------------------------------
 
     def rows(self, connection: Connection, parameters: dict[str, Any] | None = None) -> list:
-        compiled, cursor = self._execute(connection, parameters or {})
-        try:
-            return self._read(compiled, cursor)
-        finally:
-            cursor.close()
+        return self.send(connection, parameters).rows()
+
+    def send(self, connection: Connection, parameters: dict[str, Any] | None = None) -> Answer:
+        """Send the query now, read its answer later (`Answer.rows`). In a pipeline
+        (`servicekit.database.pipelined`), the queries sent before the first answer is read
+        travel together: one round trip for all of them. Read every answer sent."""
+        parameters = parameters or {}
+        compiled, cursor = self._execute(connection, parameters)
+        return Answer(self, compiled, cursor, connection)
 
     def first(self, connection: Connection, parameters: dict[str, Any] | None = None) -> Any:
         """The first row of the answer, or None."""
@@ -191,12 +197,41 @@ class Statement:
         compiled.row_type = namedtuple("Row", names)  # type: ignore[misc]
 
 
+class Answer:
+    """The answer to a query sent (`Statement.send`), read once."""
+
+    def __init__(
+        self, statement: Statement, compiled: _Compiled, cursor: Any, connection: Connection
+    ) -> None:
+        self._statement, self._compiled = statement, compiled
+        self._cursor, self._connection = cursor, connection
+
+    def rows(self) -> list:
+        """Its rows, as `Statement.rows` answers them."""
+        try:
+            return self._statement._read(self._compiled, self._cursor)
+        except self._connection.dialect.loaded_dbapi.Error as error:  # (read in a pipeline)
+            raise_as_sqlalchemy(self._connection, error, None, None)
+        finally:
+            self._cursor.close()
+
+    def first(self) -> Any:
+        """The first row, or None."""
+        rows = self.rows()
+        return rows[0] if rows else None
+
+
 def _send(connection: Connection, sql: str, bound: Any, many: bool) -> Any:
     """Send ``sql`` on a new cursor, in the connection's transaction, through the dialect's
     ``do_execute`` (or ``do_executemany``) hooks as the execution layer does; answer the
     cursor, or raise the driver's error as SQLAlchemy's."""
     dialect = connection.dialect
-    cursor = _begun(connection).cursor()
+    dbapi_connection = _begun(connection)
+    driver = dbapi_connection.driver_connection
+    if _in_pipeline_on_the_loop(driver):
+        cursor: Any = _AwaitedCursor(driver.cursor())
+    else:
+        cursor = dbapi_connection.cursor()
     hooks = dialect.dispatch.do_executemany if many else dialect.dispatch.do_execute
     try:
         for hook in hooks:
@@ -208,6 +243,37 @@ def _send(connection: Connection, sql: str, bound: Any, many: bool) -> Any:
         cursor.close()
         raise_as_sqlalchemy(connection, error, sql, bound)
     return cursor
+
+
+def _in_pipeline_on_the_loop(driver: Any) -> bool:
+    """Is this psycopg's asyncio connection, in pipeline mode?"""
+    return isinstance(driver, psycopg.AsyncConnection) and bool(driver.pgconn.pipeline_status)
+
+
+class _AwaitedCursor:
+    """psycopg's asyncio cursor, for synchronous code that runs on the event loop, in
+    pipeline mode. SQLAlchemy's adapter reads a query's rows as it sends it: in pipeline
+    mode they are not there yet, and it would answer none. This one reads them when asked,
+    and psycopg then sends what is queued and waits for the answers."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    def execute(self, sql: str, parameters: Any) -> None:
+        await_only(self._cursor.execute(sql, parameters))
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        await_only(self._cursor.executemany(sql, rows))
+
+    def fetchall(self) -> list:
+        return await_only(self._cursor.fetchall())
+
+    def close(self) -> None:
+        await_only(self._cursor.close())
 
 
 def _begun(connection: Connection) -> Any:

@@ -9,6 +9,11 @@ in the transaction is held that much shorter. Leaving the ``with``
 block without `commit` rolls everything back (queued writes are dropped), so a use case that
 fails half-way changes nothing. Domain events are published only after the commit
 succeeded, so metrics never count what was not saved.
+
+The hot use cases (a cart, a checkout's claim and record, an issue) go further: with
+``uow.in_one_pipeline()`` their whole transaction is one PostgreSQL pipeline, whose ``BEGIN``
+travels with the first queries and whose ``COMMIT`` with the queued writes: a cart and its
+checkout take 6 round trips to the store's database instead of 10, an issue 2 instead of 4.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any, Callable, Protocol, Self
 
 from sqlalchemy import Connection
 
-from servicekit.database import pipelined
+from servicekit.database import Pipeline, pipelined
 from servicekit.statements import Statement
 
 #: A statement and its parameters: one row's (a dict), or many rows' (a list of dicts).
@@ -61,6 +66,8 @@ class SqlUnitOfWork:
     """Subclasses name their repository by implementing `open_repository`."""
 
     connection: Connection
+    _pipeline: Pipeline | None = None
+    _in_one_pipeline = False
 
     def __init__(
         self,
@@ -73,20 +80,53 @@ class SqlUnitOfWork:
     def open_repository(self, connection: Connection) -> Repository:
         raise NotImplementedError
 
+    def in_one_pipeline(self) -> Self:
+        """This unit of work, its transaction sent in PostgreSQL's pipeline mode from its
+        ``BEGIN`` to its ``COMMIT`` (``with uow.in_one_pipeline():``): the ``BEGIN`` goes with
+        the first query instead of in a round trip of its own, and queries sent together
+        (`Statement.send`) go in one. Only `Statement`\\s may run inside: SQLAlchemy's
+        execution layer cannot read an answer in pipeline mode (`pipelined`)."""
+        self._in_one_pipeline = True
+        return self
+
     def __enter__(self) -> Self:
         self.connection = self.connect()
         self._repository = self.open_repository(self.connection)
+        if self._in_one_pipeline:
+            self._in_one_pipeline = False  # (this use only)
+            try:
+                self._pipeline = Pipeline(self.connection, begin=True)
+            except BaseException:
+                self.connection.close()
+                raise
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.connection.rollback()
-        self.connection.close()
+    def __exit__(self, *exc_info: Any) -> None:
+        try:
+            if self._pipeline is not None:  # left without a commit: nothing is committed
+                pipeline, self._pipeline = self._pipeline, None
+                if exc_info[1] is None:
+                    pipeline.end()
+                else:
+                    pipeline.abandon(exc_info[1])
+            self.connection.rollback()
+        finally:
+            self.connection.close()
 
     def commit(self) -> None:
         """Send the queued writes and the commit (together, on PostgreSQL); an error of either
         raises here, and nothing is committed. Then publish the events."""
         writes = self._repository.collect_writes()
-        if writes:
+        if self._pipeline is not None:
+            pipeline, self._pipeline = self._pipeline, None
+            try:
+                for statement, parameters in writes:
+                    statement.run(self.connection, parameters)
+            except BaseException as error:
+                pipeline.abandon(error)
+                raise
+            pipeline.end(commit=True)
+        elif writes:
             with pipelined(self.connection, commit=True):
                 for statement, parameters in writes:
                     statement.run(self.connection, parameters)

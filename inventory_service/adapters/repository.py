@@ -161,12 +161,12 @@ UPDATE_ITEM = Statement(
     )
 )
 RECEIVE_ORDER = Statement(update(ORDERS).where(ORDERS.c.id == bindparam("b_id")))
-INSERT_ITEM = ITEMS.insert()
+INSERT_ITEM = Statement(ITEMS.insert().inline())
 # `inline`: no RETURNING of the new row's id, which SQLAlchemy adds to a one-row insert, and
 # which a write queued for the commit (sent in pipeline mode) could not answer.
 INSERT_MOVEMENT = Statement(MOVEMENTS.insert().inline())
 INSERT_ISSUE = Statement(ISSUES.insert().inline())
-INSERT_ORDER = ORDERS.insert().returning(ORDERS.c.id, sort_by_parameter_order=True)
+INSERT_ORDER = Statement(ORDERS.insert().returning(ORDERS.c.id))
 
 
 class LocationRepository(SqlRepository):
@@ -201,14 +201,17 @@ class LocationRepository(SqlRepository):
         is held. The location's clock is then the later of the two; a transaction that does
         not commit (a refusal, a repeat) leaves it where it was.
         """
-        key = {"location_id": location_id, "until": until, "b_dated": dated}
-        row = (LOCK_AND_DATE if dated else LOCK_LOCATION).first(self.connection, key)
+        skus = sorted(set(skus))
+        key = {"location_id": location_id, "until": until, "b_dated": dated,
+               "reference": reference, "skus": skus}  # fmt: skip
+        locked = (LOCK_AND_DATE if dated else LOCK_LOCATION).send(self.connection, key)
+        # Sent before the lock's answer is read (in a pipeline: in the same round trip), run
+        # once the lock is held: the items as the requests it waited for left them.
+        items = ITEMS_WITH_STATE.send(self.connection, key) if skus else None
+        row, rows = locked.first(), items.rows() if items is not None else []
         if row is None:
             raise UnknownLocation(location_id)
         location = Location(location_id, row.clock)
-        skus = sorted(set(skus))
-        key.update(reference=reference, skus=skus)
-        rows = ITEMS_WITH_STATE.rows(self.connection, key) if skus else []
         state = rows[0] if rows else DUE_AND_ISSUE.one(self.connection, key)
         if reference is not None and state.issue_at is not None:
             lines = [IssueLine(**line) for line in state.issue_lines]
@@ -261,20 +264,19 @@ class LocationRepository(SqlRepository):
             for item in location.new_items
         ]
         if new_items:
-            self.connection.execute(INSERT_ITEM, new_items)
-        if location.placed:
-            ids = self.connection.execute(
-                INSERT_ORDER,
-                [
-                    {**key, "sku": order.sku, "quantity": order.quantity,
-                     "status": order.status.value, "reason": order.reason,
-                     "placed_at": order.placed_at, "due_at": order.due_at,
-                     "received_at": order.received_at}
-                    for order in location.placed
-                ],  # fmt: skip
-            ).scalars()
-            for order, order_id in zip(location.placed, ids):
-                order.id = order_id
+            INSERT_ITEM.run(self.connection, new_items)
+        placed = [
+            INSERT_ORDER.send(
+                self.connection,
+                {**key, "sku": order.sku, "quantity": order.quantity,
+                 "status": order.status.value, "reason": order.reason,
+                 "placed_at": order.placed_at, "due_at": order.due_at,
+                 "received_at": order.received_at},
+            )  # fmt: skip
+            for order in location.placed
+        ]  # (in a pipeline, all in one round trip)
+        for order, answer in zip(location.placed, placed):
+            order.id = answer.first().id
         self._queue_changes(location, {item["sku"] for item in new_items}, now)
         self._events.extend(location.collect_events())
 

@@ -90,7 +90,7 @@ def issue(
     location's row lock is taken before the reference is looked up, concurrent requests with
     one reference cannot both issue: the second waits, then finds the first's record.
     """
-    with uow:
+    with uow.in_one_pipeline():
         skus = [sku for sku, _ in lines]
         # Locked with its clock moved to the issue's time; without ``at`` that is the later
         # of now and the clock, as `_when` dates it: in the order the issues are applied.

@@ -4,6 +4,7 @@ services (on the event loop) and a plain one, and on SQLite."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Iterator
 
 import pytest
@@ -210,3 +211,121 @@ def test_counting_statements_leaves_postgresql_connections_without_event_hooks(p
     count_statements(pg_engine, CollectorRegistry())
     assert not pg_engine._has_events
     assert count(pg_engine) == 0  # and it still works
+
+
+# -- a unit of work's whole transaction in one pipeline (`SqlUnitOfWork.in_one_pipeline`) --
+
+ROW_IDS = Statement(select(ROWS.c.id).order_by(ROWS.c.id))
+ROW_COUNT = Statement(select(func.count()).select_from(ROWS))
+
+
+def traced(engine: Engine, connection, path):
+    """libpq's trace of a PostgreSQL connection's protocol into ``path`` (None elsewhere)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    out = open(path, "w")
+    connection.connection.driver_connection.pgconn.trace(out.fileno())
+    return out
+
+
+def untrace(connection, out) -> None:
+    if out is not None:
+        connection.connection.driver_connection.pgconn.untrace()
+        out.close()
+
+
+def test_one_pipeline_begins_with_the_first_queries_and_commits_with_the_writes(engine, tmp_path):
+    """Two queries sent together, then writes: on PostgreSQL two round trips in all (the
+    answers, then the commit), where BEGIN, each query and the commit took one each."""
+    trace = tmp_path / "protocol.txt"
+    published: list[int] = []
+
+    def work() -> tuple[list, int, list]:
+        with RowUnitOfWork(engine.connect, published.extend).in_one_pipeline() as uow:
+            out = traced(engine, uow.connection, trace)
+            ids = ROW_IDS.send(uow.connection)
+            counted = ROW_COUNT.send(uow.connection)
+            before, how_many = ids.rows(), counted.first()[0]
+            uow.rows.add(1)
+            uow.rows.add(2)
+            uow.commit()
+            untrace(uow.connection, out)
+        with engine.connect() as connection:  # plain use of the pool's connection
+            return before, how_many, connection.execute(select(ROWS.c.id)).scalars().all()
+
+    assert within(engine, work) == ([], 0, [1, 2])
+    assert published == [1, 2]
+    if engine.dialect.name == "postgresql":
+        protocol = trace.read_text()
+        assert protocol.count("\tSync") == 1 and protocol.count("ReadyForQuery") == 1
+        assert protocol.count("\tFlush") >= 1  # the answers read, before the Sync
+        # (the BEGIN was queued before the trace began: its answer comes with the queries')
+        done = [line.split("\t")[4] for line in protocol.splitlines() if "CommandComplete" in line]
+        assert done[0] == ' "BEGIN"' and done[-1] == ' "COMMIT"'
+
+
+@pytest.mark.parametrize("ending", ["error", "no-commit"])
+def test_one_pipeline_left_without_a_commit_writes_nothing_and_the_connection_is_as_before(
+    engine, ending
+):
+    """An error inside, or no commit: nothing written; the pool's connection (one is reused)
+    leaves autocommit and the transaction, so a plain use of it after is transactional."""
+
+    class Refused(Exception):
+        pass
+
+    def work() -> int:
+        for _ in range(2):  # (the pool has 2 connections: both are used once this way)
+            with pytest.raises(Refused) if ending == "error" else contextlib.nullcontext():
+                with RowUnitOfWork(engine.connect).in_one_pipeline() as uow:
+                    assert ROW_COUNT.first(uow.connection)[0] == 0
+                    Statement(ROWS.insert().inline()).run(uow.connection, {"id": 1})
+                    if ending == "error":
+                        raise Refused()
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                assert connection.connection.driver_connection.autocommit is False
+            connection.execute(ROWS.insert().inline(), {"id": 2})
+            connection.rollback()  # in a transaction: undone
+            return connection.execute(select(func.count()).select_from(ROWS)).scalar_one()
+
+    assert within(engine, work) == 0
+
+
+def test_one_pipeline_whose_statement_fails_raises_sqlalchemys_error_and_writes_nothing(engine):
+    def work() -> None:
+        with RowUnitOfWork(engine.connect).in_one_pipeline() as uow:
+            uow.rows.add(1)
+            uow.commit()
+        for _ in range(2):
+            with pytest.raises(exc.IntegrityError):
+                with RowUnitOfWork(engine.connect).in_one_pipeline() as uow:
+                    INSERT_ROW.run(uow.connection, {"id": 2})
+                    INSERT_ROW.run(uow.connection, {"id": 1})  # already there
+                    ROW_COUNT.first(uow.connection)  # the error surfaces when this is read
+
+    within(engine, work)
+    assert count(engine) == 1
+
+
+def test_one_pipeline_that_loses_its_connection_is_an_unavailability_and_it_is_replaced(
+    pg_engine,
+):
+    engine = pg_engine
+    kill = Statement(select(func.pg_terminate_backend(func.pg_backend_pid())))
+
+    def work() -> int:
+        with pytest.raises(exc.OperationalError) as raised:
+            with RowUnitOfWork(engine.connect).in_one_pipeline() as uow:
+                uow.rows.add(1)
+                kill.first(uow.connection)
+                uow.commit()
+        assert database_error_is_unavailability(raised.value)
+        for row_id in (2, 3):  # whichever connection the pool hands out works
+            with RowUnitOfWork(engine.connect).in_one_pipeline() as uow:
+                uow.rows.add(row_id)
+                uow.commit()
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(ROWS)).scalar_one()
+
+    assert within(engine, work) == 2

@@ -257,10 +257,12 @@ class StoreRepository(SqlRepository):
         rolled back with the rest.
         """
         key = {"b_cart": cart_id, "b_now": utcnow()}
-        row = MARK_CHECKOUT_UNDER_WAY.first(self.connection, key)
-        if row is None:
-            return None
-        return cart_from_rows(row, ITEMS_OF_CART.rows(self.connection, {"cart_id": cart_id}))
+        marked = MARK_CHECKOUT_UNDER_WAY.send(self.connection, key)
+        # Sent before the mark is read (in a pipeline: in the same round trip), run after it:
+        # the items as they are once the mark has the row lock.
+        items = ITEMS_OF_CART.send(self.connection, {"cart_id": cart_id})
+        row, item_rows = marked.first(), items.rows()
+        return None if row is None else cart_from_rows(row, item_rows)
 
     def save_item(self, cart: Cart, sku: str) -> None:
         """Write one item of a locked cart as the cart now has it (absent: removed)."""

@@ -85,7 +85,7 @@ def open_cart(
     items: Sequence[tuple[str, int]] = (),
 ) -> Cart:
     """Open a cart holding ``items`` (sku, quantity), each at the catalog's current price."""
-    with uow:
+    with uow.in_one_pipeline():
         products = uow.stores.products(store_id, [sku for sku, _ in items])
         if len(products) < len(items) or not items:  # (a catalog line proves the store)
             uow.stores.store(store_id)
@@ -152,7 +152,7 @@ def checkout(
 
 def _claim(uow: UnitOfWork, cart_id: str) -> CheckoutClaim | Order:
     """Step 1: freeze the cart's items for this checkout, or find the order it already has."""
-    with uow:
+    with uow.in_one_pipeline():
         cart = uow.stores.mark_checkout_under_way(cart_id)
         if cart is None:  # not open: checked out already (a repeat), or not there at all
             cart = uow.stores.lock_cart(cart_id)
@@ -168,7 +168,7 @@ def _record(uow: UnitOfWork, claim: CheckoutClaim, issued: Issued) -> CheckoutRe
     """Step 3: close the cart into its order, unless another checkout of it got there first
     (then both were answered by one issue, and its order is this checkout's answer too)."""
     order = claim.order(new_id("order"), issued.issued, issued.at)
-    with uow:
+    with uow.in_one_pipeline():
         if not uow.stores.close_cart(claim.cart_id, order.placed_at):
             recorded = uow.stores.order_of_cart(claim.cart_id)
             if recorded is None:
