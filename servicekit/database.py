@@ -199,18 +199,21 @@ class Pipeline:
             return  # (pipeline mode needs libpq 14 or later: psycopg[binary] brings its own)
         driver = connection.connection.driver_connection
         self._on_the_loop = isinstance(driver, psycopg.AsyncConnection)  # `on_the_event_loop`
-        if begin and not connection.in_transaction():
-            self._set_autocommit(driver, True)  # (idle: nothing is sent)
-            self._began = True
-        self._pipeline = driver.pipeline()
+        idle = driver.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
         try:
+            if begin and idle and not connection.in_transaction():  # (else psycopg's BEGIN)
+                self._set_autocommit(driver, True)  # (idle: nothing is sent)
+                self._began = True
+            self._pipeline = driver.pipeline()
             self._call(self._pipeline.__aenter__ if self._on_the_loop else self._pipeline.__enter__)
             self._driver = driver
             if self._began:
                 self._call(driver.execute, "BEGIN")
         except BaseException as error:
-            self._driver = driver
-            self.abandon(error)
+            if self._driver is not None:
+                self.abandon(error)
+            else:
+                self._out_of_autocommit(driver, error)
             raise_as_sqlalchemy(connection, error, "BEGIN", None)
 
     def end(self, commit: bool = False) -> None:
@@ -229,7 +232,7 @@ class Pipeline:
                     self._leave(driver, error)
                     raise
                 self._leave(driver, None)
-            except connection.dialect.loaded_dbapi.Error as error:  # the driver's, as they came
+            except BaseException as error:  # the driver's as SQLAlchemy's, as they came
                 self._out_of_autocommit(driver, error)
                 raise_as_sqlalchemy(connection, error, None, None)
             self._out_of_autocommit(driver)
