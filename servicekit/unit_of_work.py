@@ -4,7 +4,7 @@ Repositories write through the connection as the use case goes (explicit SQLAlch
 statements, the hot ones run as `servicekit.statements.Statement`; no change tracking),
 except the writes whose results nobody reads, which they queue for the commit
 (`SqlRepository.write_at_commit`): the unit of work sends those and the commit together, in
-one round trip on PostgreSQL (`servicekit.database.pipelined`), so a row lock taken earlier
+one round trip on PostgreSQL (`servicekit.database.Pipeline`), so a row lock taken earlier
 in the transaction is held that much shorter. Leaving the ``with``
 block without `commit` rolls everything back (queued writes are dropped), so a use case that
 fails half-way changes nothing. Domain events are published only after the commit
@@ -22,7 +22,7 @@ from typing import Any, Callable, Protocol, Self
 
 from sqlalchemy import Connection
 
-from servicekit.database import Pipeline, pipelined
+from servicekit.database import Pipeline
 from servicekit.statements import Statement
 
 #: A statement and its parameters: one row's (a dict), or many rows' (a list of dicts).
@@ -117,8 +117,12 @@ class SqlUnitOfWork:
         """Send the queued writes and the commit (together, on PostgreSQL); an error of either
         raises here, and nothing is committed. Then publish the events."""
         writes = self._repository.collect_writes()
-        if self._pipeline is not None:
-            pipeline, self._pipeline = self._pipeline, None
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None and writes:
+            pipeline = Pipeline(self.connection)
+        if pipeline is None:
+            self.connection.commit()
+        else:
             try:
                 for statement, parameters in writes:
                     statement.run(self.connection, parameters)
@@ -126,10 +130,4 @@ class SqlUnitOfWork:
                 pipeline.abandon(error)
                 raise
             pipeline.end(commit=True)
-        elif writes:
-            with pipelined(self.connection, commit=True):
-                for statement, parameters in writes:
-                    statement.run(self.connection, parameters)
-        else:
-            self.connection.commit()
         self.publish(self._repository.collect_events())
