@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import psycopg
 from sqlalchemy import (
@@ -150,36 +149,24 @@ def ping_when_idle(engine: Engine, after_seconds: float) -> None:
             raise exc.DisconnectionError("ping failed")
 
 
-@contextlib.contextmanager
-def pipelined(connection: Connection, commit: bool = False) -> Iterator[None]:
-    """Send the statements run inside one after the other without waiting for each answer
-    (PostgreSQL's pipeline mode): one round trip for all of them instead of one each, and so
-    a row lock held that much shorter. A no-op on SQLite.
+class Pipeline:
+    """PostgreSQL's pipeline mode on a connection, from now until `end` (or `abandon`, after
+    an error), or for a ``with`` block (``with Pipeline(connection):``; an error inside
+    abandons it): the statements run meanwhile are sent one after the other without waiting
+    for each answer, one round trip for all of them instead of one each, and so a row lock is
+    held that much shorter. A no-op on SQLite.
 
     Writes sent with ``Connection.execute`` must not be read inside (``INSERT … RETURNING``,
     the id SQLAlchemy fetches after a one-row insert unless the insert is ``inline()``): that
     fails with "This result object does not return rows". A `Statement`'s answers can be
     read: reading one sends what was queued, with the queries sent before it and not read yet
-    (`Statement.send`), in one round trip. Errors surface when the block ends, or when an
-    answer is read, as SQLAlchemy's errors, as they would from each statement.
+    (`Statement.send`), in one round trip. Errors surface at the end, or when an answer is
+    read, as SQLAlchemy's errors, as they would from each statement.
 
-    ``commit``: then commit the transaction, its ``COMMIT`` sent with the writes, when the
-    block ends without an error. psycopg's ``commit()`` would wait for the answers so far
-    (a Sync), and leaving pipeline mode waits once more: two round trips, where the
-    pipeline's own Sync at its end brings every answer, the ``COMMIT``'s included, in one.
-    """
-    pipeline = Pipeline(connection)
-    try:
-        yield
-    except BaseException as error:
-        pipeline.abandon(error)
-        raise
-    pipeline.end(commit)
-
-
-class Pipeline:
-    """PostgreSQL's pipeline mode on a connection, from now until `end` (or `abandon`):
-    `pipelined`'s, for a block that cannot be one ``with``. A no-op on SQLite.
+    ``end(commit=True)`` commits the transaction, its ``COMMIT`` sent with the writes.
+    psycopg's ``commit()`` would wait for the answers so far (a Sync), and leaving pipeline
+    mode waits once more: two round trips, where the pipeline's own Sync at its end brings
+    every answer, the ``COMMIT``'s included, in one.
 
     ``begin``: the pipeline begins the transaction too (a unit of work's, from its first
     statement to its commit: `servicekit.unit_of_work.SqlUnitOfWork.in_one_pipeline`), and
@@ -215,6 +202,15 @@ class Pipeline:
             else:
                 self._out_of_autocommit(driver, error)
             raise_as_sqlalchemy(connection, error, "BEGIN", None)
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, _type: Any, error: BaseException | None, _traceback: Any) -> None:
+        if error is None:
+            self.end()  # (a no-op after `end`)
+        else:
+            self.abandon(error)
 
     def end(self, commit: bool = False) -> None:
         """Send what is queued (and ``commit``: the ``COMMIT``) and wait for every answer;

@@ -73,7 +73,7 @@ class Statement:
 
     def send(self, connection: Connection, parameters: dict[str, Any] | None = None) -> Answer:
         """Send the query now, read its answer later (`Answer.rows`). In a pipeline
-        (`servicekit.database.pipelined`), the queries sent before the first answer is read
+        (`servicekit.database.Pipeline`), the queries sent before the first answer is read
         travel together: one round trip for all of them. Read every answer sent."""
         parameters = parameters or {}
         compiled, cursor = self._execute(connection, parameters)

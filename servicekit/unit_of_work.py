@@ -85,7 +85,7 @@ class SqlUnitOfWork:
         ``BEGIN`` to its ``COMMIT`` (``with uow.in_one_pipeline():``): the ``BEGIN`` goes with
         the first query instead of in a round trip of its own, and queries sent together
         (`Statement.send`) go in one. Only `Statement`\\s may run inside: SQLAlchemy's
-        execution layer cannot read an answer in pipeline mode (`pipelined`)."""
+        execution layer cannot read an answer in pipeline mode (`Pipeline`)."""
         self._in_one_pipeline = True
         return self
 

@@ -1,4 +1,4 @@
-"""Writes sent together: `servicekit.database.pipelined`, and the writes a repository queues for
+"""Writes sent together: `servicekit.database.Pipeline`, and the writes a repository queues for
 its unit of work's commit; on a real PostgreSQL (in pipeline mode), with the engine of the
 services (on the event loop) and a plain one, and on SQLite."""
 
@@ -15,7 +15,7 @@ from sqlalchemy import Column, Engine, Integer, MetaData, Table, exc, func, sele
 from servicekit.database import (
     database_error_is_unavailability,
     for_writing,
-    pipelined,
+    Pipeline,
 )
 from servicekit.metrics import count_statements
 from servicekit.statements import Statement
@@ -46,7 +46,7 @@ def count(engine: Engine) -> int:
 def test_the_writes_inside_are_applied_and_committed(engine):
     def work() -> None:
         with engine.connect() as connection:
-            with pipelined(connection):
+            with Pipeline(connection):
                 if engine.dialect.name == "postgresql":  # really in pipeline mode
                     pgconn = connection.connection.driver_connection.pgconn
                     assert pgconn.pipeline_status == pq.PipelineStatus.ON
@@ -64,10 +64,11 @@ def test_an_error_inside_is_sqlalchemys_and_the_transaction_writes_nothing(engin
     def work() -> None:
         with engine.connect() as connection:
             with pytest.raises(exc.IntegrityError):  # as the service's error handlers know it
-                with pipelined(connection, commit=commit):
+                with Pipeline(connection) as pipeline:
                     connection.execute(ROWS.insert().inline(), {"id": 1})
                     connection.execute(ROWS.insert().inline(), {"id": 1})
                     connection.execute(ROWS.insert().inline(), {"id": 2})
+                    pipeline.end(commit=commit)
             connection.rollback()
 
     within(engine, work)
@@ -84,9 +85,10 @@ def test_a_commit_sent_with_the_writes_ends_the_transaction_in_one_round_trip(en
             with open(trace, "w") as out:
                 if engine.dialect.name == "postgresql":  # libpq's trace of the protocol
                     driver.pgconn.trace(out.fileno())
-                with pipelined(connection, commit=True):
+                with Pipeline(connection) as pipeline:
                     connection.execute(ROWS.insert().inline(), {"id": 1})
                     connection.execute(ROWS.insert().inline(), [{"id": 2}, {"id": 3}])
+                    pipeline.end(commit=True)
                 if engine.dialect.name == "postgresql":
                     driver.pgconn.untrace()
             assert not connection.in_transaction()
@@ -105,7 +107,7 @@ def test_a_connection_lost_inside_is_an_unavailability_the_api_answers_503(pg_en
     def work() -> None:
         with engine.connect() as connection:
             with pytest.raises(exc.OperationalError) as raised:
-                with pipelined(connection):
+                with Pipeline(connection):
                     connection.execute(ROWS.insert().inline(), {"id": 1})
                     connection.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
             assert database_error_is_unavailability(raised.value)
@@ -195,7 +197,7 @@ def test_the_statement_counter_counts_each_statement_sent_once(engine):
             connection.execute(ROWS.insert().inline(), {"id": 1})
             connection.execute(ROWS.insert().inline(), [{"id": 2}, {"id": 3}])
             connection.execute(text("SELECT 1"))
-            with pipelined(connection):
+            with Pipeline(connection):
                 connection.execute(ROWS.delete().where(ROWS.c.id == 2))
             connection.commit()
 
