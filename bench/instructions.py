@@ -7,7 +7,8 @@ for the store, a real inventory process. After a warm-up, instrumentation is swi
 ``--cycles`` cycles only:
 
 - ``store``: a cart with 2 lines (``POST /stores/{s}/carts``), then its checkout, which calls
-  the inventory over HTTP (counted on the store's side);
+  the inventory over HTTP (counted on the store's side); with ``--sale``, the same as one sale
+  (``POST /stores/{s}/orders``), as the simulator buys;
 - ``inventory``: an issue of 2 lines (``POST /locations/{l}/issues``);
 - with ``--look``, a customer's look at the shelf instead, 10 products as in
   ``default.yaml``: the store's ``GET /stores/{s}/products?availability=true&at=``, which asks
@@ -17,7 +18,7 @@ for the store, a real inventory process. After a warm-up, instrumentation is swi
 Run it from the dev virtualenv; it needs valgrind (Debian/Ubuntu: ``apt-get install
 valgrind``) and, for PostgreSQL, the server the tests use:
 
-    .venv/bin/python bench/instructions.py [--backend postgresql|sqlite] [--look] [--cycles 60]
+    .venv/bin/python bench/instructions.py [--backend postgresql|sqlite] [--look|--sale]
 
 Each service takes about half a minute here. Counts of the same revision varied by up to 2.5%
 between runs (timers, the event loop's polling, the database's answers), so compare revisions
@@ -93,7 +94,7 @@ def minute(number: int) -> str:
     return f"2026-01-01T{number // 60:02d}:{number % 60:02d}:00Z"
 
 
-async def drive(service: str, cycles: int, look: bool) -> None:
+async def drive(service: str, cycles: int, look: bool, sale: bool) -> None:
     """Seed, warm up, say "ready"; on "go" from the parent run the cycles, say "done"; then
     wait for "end" (the parent switches instrumentation off in between)."""
     if service == "store":
@@ -119,6 +120,9 @@ async def drive(service: str, cycles: int, look: bool) -> None:
             await expect({200}, "GET", f"/stores/{LOCATION}/products?availability=true&at={at}")
         elif look:
             await expect({200}, "GET", f"/locations/{LOCATION}/items?{shelf}&at={at}")
+        elif service == "store" and sale:
+            body = {"cart_id": f"cart-bench-{number}", "items": lines}
+            await expect({201}, "POST", f"/stores/{LOCATION}/orders", body)
         elif service == "store":
             cart = await expect({201}, "POST", f"/stores/{LOCATION}/carts", {"items": lines})
             await expect({201}, "POST", f"/carts/{cart['id']}/checkout", {})
@@ -150,7 +154,9 @@ async def drive(service: str, cycles: int, look: bool) -> None:
 # -- the measuring side ------------------------------------------------------------------------
 
 
-def instructions_per_cycle(service: str, backend: str, cycles: int, look: bool) -> float:
+def instructions_per_cycle(
+    service: str, backend: str, cycles: int, look: bool, sale: bool
+) -> float:
     with fresh_databases(backend) as urls, tempfile.TemporaryDirectory() as folder:
         inventory_env = {"INVENTORY_DATABASE_URL": urls["inventory"], "LOG_LEVEL": "WARNING"}
         with ServiceProcess("inventory_service", inventory_env) as inventory:
@@ -166,7 +172,7 @@ def instructions_per_cycle(service: str, backend: str, cycles: int, look: bool) 
             command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
                        f"--callgrind-out-file={out}", sys.executable, __file__,
                        "--measured", service, "--cycles", str(cycles),
-                       *(["--look"] if look else [])]  # fmt: skip
+                       *(["--look"] if look else []), *(["--sale"] if sale else [])]  # fmt: skip
             child = subprocess.Popen(
                 command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL, text=True,
@@ -195,16 +201,19 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=60)
     parser.add_argument("--service", choices=("store", "inventory"), action="append")
     parser.add_argument("--look", action="store_true", help="a look at the shelf instead")
+    parser.add_argument("--sale", action="store_true", help="the store: a sale instead")
     parser.add_argument("--measured", choices=("store", "inventory"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measured:
-        asyncio.run(drive(args.measured, args.cycles, args.look))
+        asyncio.run(drive(args.measured, args.cycles, args.look, args.sale))
         return
     what = {"store": "cart with 2 lines + checkout", "inventory": "issue of 2 lines"}
     if args.look:
         what = {"store": "look: 10 products, available", "inventory": "look: 10 items ?at="}
-    for service in args.service or ["store", "inventory"]:
-        count = instructions_per_cycle(service, args.backend, args.cycles, args.look)
+    elif args.sale:
+        what = {"store": "sale of 2 lines"}
+    for service in args.service or list(what):
+        count = instructions_per_cycle(service, args.backend, args.cycles, args.look, args.sale)
         print(f"{service:<9} {args.backend:<10} {what[service]:<30} "
               f"{count / 1e6:6.2f} M instructions per cycle ({args.cycles} cycles)")  # fmt: skip
 

@@ -3,8 +3,9 @@ each service, SQL statements in each; and the one-worker ceiling (`ceiling_app`)
 compared with.
 
 The hot routes are what a simulated customer and the simulator's midnight cost: the look at
-the shelf (through the store, which reads the inventory), a cart with its lines, the checkout
-(through the store, which issues at the inventory), and the inventory's own routes.
+the shelf (through the store, which reads the inventory), the sale (a cart opened and checked
+out in one request, through the store, which issues at the inventory), and the inventory's
+own routes; and, for other clients, a cart with its lines, a line put, and a checkout.
 """
 
 from __future__ import annotations
@@ -142,6 +143,10 @@ def measure(repeat: int) -> dict[str, Any]:
             body = {"at": clock.next()}
             expect(201, store.request("POST", f"/carts/{carts[i]}/checkout", json_body=body))
 
+        def sell(i: int) -> None:
+            body = {"cart_id": f"cart-sale-{i}-{clock.minutes}", "items": lines, "at": clock.next()}
+            expect(201, store.request("POST", f"/stores/{STORE}/orders", json_body=body))
+
         def read_items(_: int) -> None:
             params = [("sku", sku) for sku in SKUS] + [("at", clock.next())]
             expect(200, inventory.request("GET", f"/locations/{STORE}/items", params=params))
@@ -159,6 +164,7 @@ def measure(repeat: int) -> dict[str, Any]:
             "store POST /stores/{s}/carts (2 lines)": open_cart,
             "store PUT /carts/{c}/items/{sku}": put_line,
             "store POST /carts/{c}/checkout": check_out,
+            "store POST /stores/{s}/orders (a sale, 2 lines)": sell,
             "inventory GET /locations/{l}/items?sku=...&at=": read_items,
             "inventory POST /locations/{l}/issues (2 lines)": issue,
             "inventory POST /locations/{l}/clock": advance,

@@ -49,7 +49,6 @@ class Customer:
     wish_list: list[WishItem]
     timing: VisitTiming
     basket: list[BasketLine] = field(default_factory=list)
-    cart_id: str | None = None
 
     @property
     def ref(self) -> str:

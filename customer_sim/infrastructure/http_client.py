@@ -5,8 +5,8 @@ bounded retries of what is safe to repeat). On top of it: an error answer is a
 `ServiceError` carrying the service's ``detail``; retries spent are `ServiceUnreachable`
 (the command line's exit code 3); paginated lists are read page by page.
 
-What is safe to repeat here: GET, PUT, the inventory clock, and checkout, which the store makes
-idempotent per cart. Creating a store or a cart is not repeated once it may have arrived.
+What is safe to repeat here: GET, PUT, the inventory clock, and a sale, which the store makes
+idempotent by its cart id. Creating a store is not repeated once it may have arrived.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Sequence
@@ -38,19 +39,18 @@ class StoreClient(ServiceClient):
         )
         return {p["sku"]: Offer(_money(p["price"]), int(p["available"])) for p in products}
 
-    def open_cart(
-        self, store_id: str, customer_ref: str, items: Sequence[tuple[str, int]] = ()
-    ) -> str:
-        """A new cart holding ``items`` (sku, quantity), in one request."""
-        body: dict[str, Any] = {"customer_ref": customer_ref}
-        if items:
-            body["items"] = [{"sku": sku, "quantity": quantity} for sku, quantity in items]
-        return self.call("POST", f"/stores/{store_id}/carts", json_body=body)["id"]
-
-    def checkout(self, cart_id: str, at: datetime) -> PlacedOrder:
-        order = self.call(
-            "POST", f"/carts/{cart_id}/checkout", json_body={"at": at.isoformat()}, idempotent=True
-        )
+    def sell(
+        self, store_id: str, customer_ref: str, items: Sequence[tuple[str, int]], at: datetime
+    ) -> PlacedOrder:
+        """A sale in one request, under a cart id chosen here: a retry repeats it with the
+        same id, which the store answers with the one order."""
+        body = {
+            "cart_id": f"cart-{uuid.uuid4().hex}",
+            "customer_ref": customer_ref,
+            "items": [{"sku": sku, "quantity": quantity} for sku, quantity in items],
+            "at": at.isoformat(),
+        }
+        order = self.call("POST", f"/stores/{store_id}/orders", json_body=body, idempotent=True)
         lines = [
             OrderLine(
                 sku=line["sku"],

@@ -1,9 +1,10 @@
 """The simulation model: customers shopping at one store, event by event.
 
 A visit is a chain of events, each scheduled by the previous one after the customer's own
-step times: arrival → observe (one availability query) → add to cart (open a cart with its
-lines, one request) → checkout → leave. A customer who finds nothing to buy, or can afford
-nothing, leaves after observing, without a cart. Visits interleave, so stock can change
+step times: arrival → observe (one availability query) → add to cart (the basket, picked from
+the shelf) → checkout at the till (the store's sale: a cart opened with the basket and checked
+out, one request) → leave. A customer who finds nothing to buy, or can afford nothing, leaves
+after observing, without a cart. Visits interleave, so stock can change
 between a customer's observation and their checkout; the unfilled units are lost sales, as in
 a real shop.
 
@@ -146,17 +147,14 @@ class StoreEnvironment:
             self.engine.schedule_in(customer.timing.exit, Leave(customer))
 
     def _add_to_cart(self, event: AddToCart) -> None:
-        customer = event.customer
-        lines = [(line.sku, line.quantity) for line in customer.basket]
-        customer.cart_id = self.store.open_cart(self.store_id, customer.ref, lines)
-        self.http_calls += 1
-        self.engine.schedule_in(customer.timing.queue, Checkout(customer))
+        """The basket is in the customer's hands, not yet the store's: the till sees it."""
+        self.engine.schedule_in(event.customer.timing.queue, Checkout(event.customer))
 
     def _checkout(self, event: Checkout) -> None:
         customer = event.customer
-        assert customer.cart_id is not None
         now = self._now()
-        order = self.store.checkout(customer.cart_id, now)
+        lines = [(line.sku, line.quantity) for line in customer.basket]
+        order = self.store.sell(self.store_id, customer.ref, lines, now)
         self.http_calls += 1
         self._today().add_order(order)
         for line in order.lines:

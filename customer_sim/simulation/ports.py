@@ -87,13 +87,12 @@ class StorePort(Protocol):
         """Every product of the store with its price and what is available at ``at``."""
         ...
 
-    def open_cart(
-        self, store_id: str, customer_ref: str, items: Sequence[tuple[str, int]] = ()
-    ) -> str:
-        """A new cart holding ``items`` (sku, quantity); returns its id."""
+    def sell(
+        self, store_id: str, customer_ref: str, items: Sequence[tuple[str, int]], at: datetime
+    ) -> PlacedOrder:
+        """Sell ``items`` (sku, quantity) at ``at``: the order of a cart opened with them and
+        checked out at once."""
         ...
-
-    def checkout(self, cart_id: str, at: datetime) -> PlacedOrder: ...
 
     def daily_sales(self, store_id: str) -> list[DailySales]: ...
 

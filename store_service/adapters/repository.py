@@ -101,6 +101,14 @@ INSERT_CART = Statement(CARTS.insert().inline())
 INSERT_ITEM = Statement(CART_ITEMS.insert().inline())
 INSERT_ORDER = Statement(ORDERS.insert().inline())
 INSERT_LINE = Statement(ORDER_LINES.insert().inline())
+#: A sale's cart, whose id the client chose, unless a cart has that id already: RETURNING says
+#: whether it went in. (PostgreSQL's construct; SQLite's compiler writes the same clause.)
+INSERT_CART_UNLESS_TAKEN = Statement(
+    postgresql_insert(CARTS)
+    .inline()
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(CARTS.c.id)
+)
 
 
 def utcnow() -> datetime:
@@ -220,8 +228,10 @@ class StoreRepository(SqlRepository):
 
     # -- carts --------------------------------------------------------------------------------
 
-    def add_cart(self, cart: Cart) -> None:
-        """Insert a new cart with its items (queued for the commit)."""
+    def add_cart(self, cart: Cart, unless_taken: bool = False) -> bool:
+        """Insert a new cart with its items (queued for the commit). ``unless_taken``: only
+        if no cart has its id yet, even one not committed yet (this waits for it); the cart's
+        row is written now, and False says nothing was (its items neither)."""
         cart_row = {
             "id": cart.id,
             "store_id": cart.store_id,
@@ -235,9 +245,17 @@ class StoreRepository(SqlRepository):
             {"cart_id": cart.id, "sku": i.sku, "quantity": i.quantity, "unit_price": i.unit_price}
             for i in cart.lines
         ]
-        self.write_at_commit(INSERT_CART, cart_row)
+        if unless_taken:
+            if INSERT_CART_UNLESS_TAKEN.first(self.connection, cart_row) is None:
+                return False
+        else:
+            self.write_at_commit(INSERT_CART, cart_row)
         if item_rows:
             self.write_at_commit(INSERT_ITEM, item_rows)
+        return True
+
+    def store_of_cart(self, cart_id: str) -> str:
+        return load_cart(self.connection, cart_id).store_id
 
     def lock_cart(self, cart_id: str) -> Cart:
         """Load the cart and hold its row lock until the transaction ends.

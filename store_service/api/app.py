@@ -16,6 +16,7 @@ from store_service.application.unit_of_work import UnitOfWork
 from store_service.config import Settings
 from store_service.domain.model import (
     CartNotOpen,
+    CartOfAnotherStore,
     CheckoutPending,
     EmptyCart,
     Event,
@@ -49,6 +50,7 @@ STATUS_OF_ERROR: dict[type[Exception], int] = {
     UnknownOrder: 404,
     StoreExists: 409,
     CartNotOpen: 409,
+    CartOfAnotherStore: 409,
     EmptyCart: 409,
     CheckoutPending: 409,
     InventoryRejected: 409,

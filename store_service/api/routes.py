@@ -8,8 +8,9 @@ they wait.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Iterator
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
@@ -36,6 +37,7 @@ from store_service.api.schemas import (
     ProductOut,
     ProductPut,
     ReconciliationOut,
+    SaleIn,
     StoreIn,
     StoreOut,
 )
@@ -196,14 +198,21 @@ async def open_cart(store: StoreId, database: DatabaseDep, body: CartIn | None =
     store does not sell one of them."""
     body = body or CartIn()
     items = [(line.sku, line.quantity) for line in body.items]
-    try:
+    with lines_sold(items):
         cart = await database.write(
             lambda uow: services.open_cart(uow, store, now_or(body.at), body.customer_ref, items)
         )
-    except ProductNotSold as error:  # a 422 that says which line, like the schema's own
+    return CartOut.from_domain(cart)
+
+
+@contextmanager
+def lines_sold(items: list[tuple[str, int]]) -> Iterator[None]:
+    """A line the store does not sell is a 422 that says which, like the schema's own."""
+    try:
+        yield
+    except ProductNotSold as error:
         line = [sku for sku, _ in items].index(error.sku)
         raise invalid_input(("body", "items", line, "sku"), str(error), error.sku) from error
-    return CartOut.from_domain(cart)
 
 
 @router.get(
@@ -268,6 +277,42 @@ async def checkout(
 
 
 # -- orders, sales, reconciliation ----------------------------------------------------------
+
+
+@router.post(
+    "/stores/{store}/orders",
+    tags=["sales"],
+    summary="Sell a basket in one request (a till): open a cart with it and check it out",
+    response_model=OrderOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"model": OrderOut, "description": "A repeat: the order of the cart"},
+        **error_responses(404, 409, 503),
+    },
+)
+async def sell(
+    store: StoreId,
+    body: SaleIn,
+    database: DatabaseDep,
+    inventory: InventoryDep,
+    response: Response,
+) -> OrderOut:
+    """`POST /stores/{store}/carts` and `POST /carts/{cart}/checkout` in one request, under
+    the cart id the client chose: the same order, the same answers (422 for a line the store
+    does not sell, 503 when the inventory is down: nothing sold, retry). A repeat with the
+    same ``cart_id`` is that cart's checkout: 200 with its order; 409 if the id is another
+    store's cart.
+    """
+    items = [(line.sku, line.quantity) for line in body.items]
+    with lines_sold(items):
+        result = await database.write(
+            lambda uow: services.sell(
+                uow, inventory, store, body.cart_id, items, body.at, body.customer_ref
+            )
+        )
+    if not result.created:
+        response.status_code = status.HTTP_200_OK
+    return OrderOut.from_domain(result.order)
 
 
 @router.get(

@@ -175,6 +175,35 @@ class CartIn(RequestBody):
         return items
 
 
+class SaleIn(CartIn):
+    cart_id: Id = Field(
+        description="The id of the cart the sale opens, chosen by the client (a fresh one per "
+        "sale, such as `cart-` and a UUID): a repeat with the same id is that cart's checkout, "
+        "so a sale retried after a timeout or a 503 is sold once.",
+        examples=["cart-5a0c9d3e6f5b4e1c8f0e2d7b9a1c3e5f"],
+    )
+    items: list[CartLineIn] = Field(
+        min_length=1,
+        max_length=1000,
+        description="The basket, each line at the catalog's current price. Each SKU once.",
+    )
+    at: At = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cart_id": "cart-5a0c9d3e6f5b4e1c8f0e2d7b9a1c3e5f",
+                    "customer_ref": "c-42",
+                    "items": [{"sku": "milk-1l", "quantity": 2}, {"sku": "bread", "quantity": 1}],
+                    "at": "2026-03-02T09:30:00Z",
+                }
+            ]
+        },
+    )
+
+
 class CartItemPut(RequestBody):
     quantity: int = Field(
         ge=0, le=MAX_QUANTITY, description="Units wanted; 0 removes the item.", examples=[2]

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Sequence
 
 from store_service.application.ports import (
@@ -37,6 +37,7 @@ from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import (
     Cart,
     CartNotOpen,
+    CartOfAnotherStore,
     CartStatus,
     CheckoutClaim,
     Order,
@@ -86,14 +87,27 @@ def open_cart(
 ) -> Cart:
     """Open a cart holding ``items`` (sku, quantity), each at the catalog's current price."""
     with uow.in_one_pipeline():
-        products = uow.stores.products(store_id, [sku for sku, _ in items])
-        if len(products) < len(items) or not items:  # (a catalog line proves the store)
-            uow.stores.store(store_id)
-        cart = Cart(id=new_id("cart"), store_id=store_id, created_at=at, customer_ref=customer_ref)
-        for sku, quantity in items:
-            cart.set_quantity(sku, quantity, products.get(sku))
+        cart = _new_cart(uow, new_id("cart"), store_id, at, customer_ref, items)
         uow.stores.add_cart(cart)
         uow.commit()
+    return cart
+
+
+def _new_cart(
+    uow: UnitOfWork,
+    cart_id: str,
+    store_id: str,
+    at: datetime,
+    customer_ref: str | None,
+    items: Sequence[tuple[str, int]],
+) -> Cart:
+    """A cart of the store holding ``items``, each at the catalog's current price (not saved)."""
+    products = uow.stores.products(store_id, [sku for sku, _ in items])
+    if len(products) < len(items) or not items:  # (a catalog line proves the store)
+        uow.stores.store(store_id)
+    cart = Cart(id=cart_id, store_id=store_id, created_at=at, customer_ref=customer_ref)
+    for sku, quantity in items:
+        cart.set_quantity(sku, quantity, products.get(sku))
     return cart
 
 
@@ -140,6 +154,51 @@ def checkout(
     claimed = _claim(uow, cart_id)
     if isinstance(claimed, Order):
         return CheckoutResult(claimed, created=False)
+    return _issue_and_record(uow, inventory, claimed, at)
+
+
+def sell(
+    uow: UnitOfWork,
+    inventory: Inventory,
+    store_id: str,
+    cart_id: str,
+    items: Sequence[tuple[str, int]],
+    at: datetime | None = None,
+    customer_ref: str | None = None,
+) -> CheckoutResult:
+    """A sale at the till: a cart opened with ``items`` under the client's ``cart_id`` and
+    checked out at once, one request instead of two (`open_cart`, then `checkout`).
+
+    The cart is opened already claimed, so the sale's first transaction is also the claim;
+    the issue and the record are the checkout's. A cart with this id already at the store
+    makes this a repeat, which is that cart's checkout (its own lines): a sale retried after a
+    timeout or a 503 answers with the one order, and never issues twice.
+    """
+    opened_at = at if at is not None else datetime.now(timezone.utc)
+    with uow.in_one_pipeline():
+        cart = _new_cart(uow, cart_id, store_id, opened_at, customer_ref, items)
+        claimed = cart.claim_checkout()
+        opened = uow.stores.add_cart(cart, unless_taken=True)
+        if opened:
+            uow.commit()
+    if not opened:
+        owner = _store_of_cart(uow, cart_id)
+        if owner != store_id:
+            raise CartOfAnotherStore(cart_id, owner)
+        return checkout(uow, inventory, cart_id, at)
+    return _issue_and_record(uow, inventory, claimed, at)
+
+
+def _store_of_cart(uow: UnitOfWork, cart_id: str) -> str:
+    with uow:
+        return uow.stores.store_of_cart(cart_id)
+
+
+def _issue_and_record(
+    uow: UnitOfWork, inventory: Inventory, claimed: CheckoutClaim, at: datetime | None
+) -> CheckoutResult:
+    """Steps 2 and 3 of a checkout whose claim is committed."""
+    cart_id = claimed.cart_id
     try:
         issued = inventory.issue(claimed.store_id, reference=cart_id, at=at, lines=claimed.lines)
     except InventoryUnavailable as error:

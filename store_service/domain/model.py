@@ -75,6 +75,15 @@ class CartNotOpen(StoreError):
         self.cart_id = cart_id
 
 
+class CartOfAnotherStore(StoreError):
+    """A sale named a cart id that another store's cart already has."""
+
+    def __init__(self, cart_id: str, store_id: str) -> None:
+        super().__init__(f"cart {cart_id!r} belongs to store {store_id!r}; choose a new cart id")
+        self.cart_id = cart_id
+        self.store_id = store_id
+
+
 class EmptyCart(StoreError):
     def __init__(self, cart_id: str) -> None:
         super().__init__(f"cart {cart_id!r} is empty; add items before checking out")

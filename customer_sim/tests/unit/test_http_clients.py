@@ -4,6 +4,7 @@ backoff, giving up, what is never repeated, and error answers. (Reading the serv
 answers is tested against the real services in e2e/test_clients.py.)"""
 
 import contextlib
+import re
 import threading
 import time
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ import pytest
 from customer_sim.infrastructure.http_client import ServiceError, ServiceUnreachable
 from customer_sim.infrastructure.services import HttpServices
 from customer_sim.infrastructure.store_client import StoreClient
+from servicekit.http import ID_PATTERN
 from testkit.processes import free_port
 from testkit.scripted_server import SLOW, ScriptedServer
 
@@ -51,25 +53,48 @@ def test_retries_are_bounded_then_the_service_is_unreachable():
     assert raised.value.service == "store"
 
 
-def test_a_cart_is_opened_with_its_lines_in_one_request():
-    with store((201, {"id": "c1"})) as (client, server, _):
-        assert client.open_cart("s1", "customer-1", [("milk", 2), ("bread", 1)]) == "c1"
-        assert [r.path for r in server.received] == ["/stores/s1/carts"]
-        assert server.received[0].json() == {
+ORDER = {
+    "id": "o1",
+    "lines": [{"sku": "a", "requested": 3, "fulfilled": 2, "unit_price": 1.1}],
+    "total": 2.2,
+}
+
+
+def test_a_sale_is_one_request_under_a_cart_id_chosen_by_the_client():
+    with store((201, ORDER), (201, ORDER)) as (client, server, _):
+        placed = client.sell("s1", "customer-1", [("milk", 2), ("bread", 1)], AT)
+        client.sell("s1", "customer-2", [("milk", 1)], AT)
+        assert [r.path for r in server.received] == ["/stores/s1/orders"] * 2
+        first, second = (r.json() for r in server.received)
+        assert first == {
+            "cart_id": first["cart_id"],
             "customer_ref": "customer-1",
             "items": [{"sku": "milk", "quantity": 2}, {"sku": "bread", "quantity": 1}],
+            "at": "2026-03-02T09:30:00+00:00",
         }
+        assert re.fullmatch(ID_PATTERN, first["cart_id"]) and first["cart_id"].startswith("cart-")
+        assert second["cart_id"] != first["cart_id"]
+        assert placed.total == Decimal("2.20")
+        assert (placed.lines[0].lost, placed.lines[0].unit_price) == (1, Decimal("1.10"))
 
 
-def test_creating_a_cart_is_not_repeated_once_it_may_have_arrived():
-    with store(SLOW, (201, {"id": "c2"})) as (client, server, _):
+def test_a_sale_is_retried_under_the_same_cart_id_because_the_store_makes_it_idempotent():
+    with store(SLOW, (200, ORDER)) as (client, server, _):
+        placed = client.sell("s1", "customer-1", [("a", 3)], AT)
+        assert [r.path for r in server.received] == ["/stores/s1/orders"] * 2
+        assert server.received[0].body == server.received[1].body
+        assert placed.id == "o1"
+
+
+def test_creating_a_store_is_not_repeated_once_it_may_have_arrived():
+    with store(SLOW, (201, {"id": "s1"})) as (client, server, _):
         with pytest.raises(ServiceUnreachable):
-            client.open_cart("s1", "customer-1")
+            client.open_store("s1", "Store")
         assert len(server.received) == 1
 
 
-def test_creating_a_cart_is_retried_when_nothing_was_sent():
-    store_comes_back = ScriptedServer((201, {"id": "c1"}))  # not listening yet: refused
+def test_creating_a_store_is_retried_when_nothing_was_sent():
+    store_comes_back = ScriptedServer((201, {"id": "s1"}))  # not listening yet: refused
     pauses: list[float] = []
 
     def pause(seconds: float) -> None:
@@ -78,30 +103,16 @@ def test_creating_a_cart_is_retried_when_nothing_was_sent():
 
     client = StoreClient(store_comes_back.url, retries=2, sleep=pause)
     try:
-        assert client.open_cart("s1", "customer-1") == "c1"
+        client.open_store("s1", "Store")
         assert len(store_comes_back.received) == 1 and pauses == [0.25]
     finally:
         store_comes_back.__exit__()
 
 
-def test_checkout_is_retried_because_the_store_makes_it_idempotent():
-    order = {
-        "id": "o1",
-        "lines": [{"sku": "a", "requested": 3, "fulfilled": 2, "unit_price": 1.1}],
-        "total": 2.2,
-    }
-    with store(SLOW, (200, order)) as (client, server, _):
-        placed = client.checkout("c1", AT)
-        assert [r.path for r in server.received] == ["/carts/c1/checkout"] * 2
-        assert server.received[0].body == server.received[1].body
-        assert placed.total == Decimal("2.20")
-        assert (placed.lines[0].lost, placed.lines[0].unit_price) == (1, Decimal("1.10"))
-
-
 def test_an_error_answer_is_not_retried_and_carries_the_detail():
     with store((422, {"detail": "sku 'x' is not sold here"})) as (client, server, _):
         with pytest.raises(ServiceError) as raised:
-            client.open_cart("s1", "customer-1", [("x", 1)])
+            client.sell("s1", "customer-1", [("x", 1)], AT)
         assert raised.value.status == 422
         assert "sku 'x' is not sold here" in str(raised.value)
         assert len(server.received) == 1

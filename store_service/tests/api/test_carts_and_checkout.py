@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from store_service.adapters.repository import CARTS
 
 from store_service.tests.conftest import at, http_cart, http_store, iso, ledger_issued, stock
+from testkit.fixtures import unique_id
 
 
 @pytest.fixture
@@ -224,3 +225,67 @@ def test_reconciliation_is_balanced_after_sales(client, store):
         ],
         "carts_pending_checkout": 0,
     }
+
+
+# -- a sale: a cart opened and checked out in one request -----------------------------------
+
+
+def sale(cart: str, items: dict[str, int], minutes: float) -> dict:
+    lines = [{"sku": sku, "quantity": quantity} for sku, quantity in items.items()]
+    return {"cart_id": cart, "customer_ref": "c-9", "items": lines, "at": iso(at(minutes))}
+
+
+def test_a_sale_is_the_order_of_a_cart_opened_and_checked_out(client, store, inventory_http):
+    cart = unique_id("cart")
+    answer = client.post(f"/stores/{store}/orders", json=sale(cart, {"milk": 5, "bread": 1}, 30))
+    assert answer.status_code == 201, answer.text
+    order = answer.json()
+    assert order["cart_id"] == cart and order["placed_at"] == "2026-03-02T08:30:00Z"
+    assert [
+        (x["sku"], x["requested"], x["fulfilled"], x["unit_price"]) for x in order["lines"]
+    ] == [
+        ("bread", 1, 1, 2.2),
+        ("milk", 5, 3, 1.49),
+    ]
+    assert client.get(f"/orders/{order['id']}").json() == order
+    closed = client.get(f"/carts/{cart}").json()
+    assert closed["status"] == "checked_out" and closed["customer_ref"] == "c-9"
+    repeat = client.post(f"/stores/{store}/orders", json=sale(cart, {"milk": 5, "bread": 1}, 31))
+    assert repeat.status_code == 200 and repeat.json() == order
+    assert ledger_issued(inventory_http, store) == {"milk": 3, "bread": 1}
+
+
+def test_a_sale_under_another_stores_cart_is_a_409(client, store):
+    other = http_store(client, {"milk": 1.49})
+    cart = unique_id("cart")
+    assert (
+        client.post(f"/stores/{store}/orders", json=sale(cart, {"bread": 1}, 1)).status_code == 201
+    )
+    answer = client.post(f"/stores/{other}/orders", json=sale(cart, {"milk": 1}, 2))
+    assert answer.status_code == 409 and "belongs to store" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "change, detail",
+    [
+        ({"items": [{"sku": "caviar", "quantity": 1}]}, "'caviar'"),
+        ({"items": []}, "at least 1 item"),
+        ({"items": [{"sku": "milk", "quantity": 1}, {"sku": "milk", "quantity": 1}]}, "repeated"),
+        ({"cart_id": None}, "valid string"),
+        ({"cart_id": "cart with spaces"}, "pattern"),
+        ({"at": "2026-03-02T08:00:00"}, "timezone"),
+    ],
+)
+def test_bad_sales_are_422_and_sell_nothing(client, engine, store, inventory_http, change, detail):
+    cart = unique_id("cart")
+    answer = client.post(f"/stores/{store}/orders", json={**sale(cart, {"milk": 1}, 1), **change})
+    assert answer.status_code == 422 and detail in str(answer.json()["detail"]), answer.text
+    with engine.connect() as connection:
+        carts = connection.execute(select(func.count()).where(CARTS.c.store_id == store))
+        assert carts.scalar_one() == 0
+    assert ledger_issued(inventory_http, store) == {}
+
+
+def test_a_sale_at_an_unknown_store_is_404(client):
+    answer = client.post("/stores/store-nope/orders", json=sale(unique_id("cart"), {"milk": 1}, 1))
+    assert answer.status_code == 404 and answer.json()["detail"] == "unknown store 'store-nope'"
