@@ -38,15 +38,47 @@ from sqlalchemy.util import await_only
 Processor = Callable[[Any], Any]
 
 
+#: How many expansions of a statement's IN lists (one per combination of their lengths) it
+#: keeps; more are made per call.
+EXPANSIONS_KEPT = 64
+
+
 @dataclass
 class _Compiled:
     """A statement compiled for one dialect, and what it takes to read its answers."""
 
     compiled: SQLCompiler
-    expands: bool  # it has "expanding" parameters (IN lists): the SQL depends on the values
+    #: its "expanding" parameters (IN lists), by their names in the compiled statement: the
+    #: SQL depends on how many values each has
+    expanding: list[str]
     returns_rows: bool
     row_type: Any = None  # the named tuple of its answers, made at the first answer
     processors: list[Processor | None] = field(default_factory=list)
+    #: by the lengths of its IN lists: the SQL, the order of its parameters, their processors
+    expansions: dict[tuple[int, ...], tuple[str, Any, dict[str, Processor]]] = field(
+        default_factory=dict
+    )
+
+    def expanded(self, values: dict[str, Any]) -> tuple[str, Any, dict[str, Processor]]:
+        """The SQL, parameter order and processors for ``values`` (``construct_params``'
+        answer), whose IN lists it replaces with their elements, named as the compiler names
+        them (``skus_1``, ``skus_2``, ...). The compiler makes an expansion (its
+        ``construct_expanded_state``, which rewrites the SQL text) once per combination of
+        lengths, not per call."""
+        lists = [values.pop(name) for name in self.expanding]
+        lengths = tuple(len(elements) for elements in lists)
+        found = self.expansions.get(lengths)
+        if found is None:
+            with_lists = {**values, **dict(zip(self.expanding, lists))}
+            state = self.compiled.construct_expanded_state(with_lists)
+            processors = {**self.compiled._bind_processors, **state.processors}
+            found = (state.statement, state.positiontup, processors)
+            if len(self.expansions) < EXPANSIONS_KEPT:
+                self.expansions[lengths] = found
+        for name, elements in zip(self.expanding, lists):
+            for number, element in enumerate(elements, 1):
+                values[f"{name}_{number}"] = element
+        return found
 
 
 class Statement:
@@ -131,7 +163,7 @@ class Statement:
                 )
             found = by_columns[columns] = _Compiled(
                 compiled,
-                expands=bool(compiled.post_compile_params),
+                expanding=[compiled.bind_names[p] for p in compiled.post_compile_params],
                 returns_rows=not isinstance(self.statement, UpdateBase) or bool(compiled.returning),
             )
         return found
@@ -140,14 +172,12 @@ class Statement:
         """The SQL and the driver's parameters for these values (as the execution layer
         makes them: the compiled statement's bind processors, and those of the values an IN
         list expands to)."""
-        processors = compiled.compiled._bind_processors
-        if compiled.expands:
-            state = compiled.compiled.construct_expanded_state(parameters)
-            sql, values, order = state.statement, state.parameters, state.positiontup
-            processors = {**processors, **state.processors}
+        values = compiled.compiled.construct_params(parameters)
+        if compiled.expanding:
+            sql, order, processors = compiled.expanded(values)
         else:
             sql, order = compiled.compiled.string, compiled.compiled.positiontup
-            values = compiled.compiled.construct_params(parameters)
+            processors = compiled.compiled._bind_processors
         if order is not None:  # SQLite's "?"
             return sql, tuple(
                 processors[name](values[name]) if name in processors else values[name]
@@ -165,7 +195,7 @@ class Statement:
 
     def _execute_many(self, connection: Connection, rows: list[dict[str, Any]]) -> None:
         compiled = self._compiled(connection.dialect, rows[0])
-        if compiled.expands:
+        if compiled.expanding:
             raise ValueError(f"{self}: an IN list in a statement sent for many rows")
         bound = [self._bound(compiled, row)[1] for row in rows]
         _send(connection, compiled.compiled.string, bound, many=True).close()

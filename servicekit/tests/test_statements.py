@@ -133,6 +133,48 @@ def test_each_value_of_an_in_list_is_bound_as_its_type_binds_it(engine):
     assert got == expected == [(1,), (3,)]
 
 
+#: two IN lists, one of them with a bind processor
+BY_NAMES_AND_ATS = BY_NAMES_ORDERED.where(
+    THINGS.c.at.in_(bindparam("ats", expanding=True)) | THINGS.c.at.is_(None)
+)
+
+
+def test_one_statement_answers_every_value_of_lists_of_lengths_it_expanded_before(
+    engine, monkeypatch
+):
+    """The expansion of IN lists is made once per combination of their lengths and kept (two
+    of them here, so later lengths are expanded per call): later calls with the same lengths
+    bind their own values, each as its type binds it."""
+    monkeypatch.setattr("servicekit.statements.EXPANSIONS_KEPT", 2)
+    filled(engine)
+    statement = Statement(BY_NAMES_AND_ATS)
+    later = AT + timedelta(days=1)
+    calls = [
+        (["milk", "bread"], [AT]),
+        (["eggs", "milk"], [later]),
+        (["bread", "eggs"], [later.astimezone(timezone(timedelta(hours=-5)))]),
+        (["milk"], [AT, later]),
+        (["eggs"], [AT, later]),
+        ([], [AT]),
+        (["milk", "bread", "eggs"], []),
+        (["milk", "bread", "eggs"], [AT]),
+        (["eggs", "bread"], [AT]),
+    ]
+
+    def work() -> None:
+        with engine.connect() as connection:
+            for names, ats in calls:
+                parameters = {"names": names, "ats": ats}
+                expected = [tuple(row) for row in connection.execute(BY_NAMES_AND_ATS, parameters)]
+                assert statement.rows(connection, parameters) == expected, parameters
+        (compiled,) = (
+            c for by_columns in statement._by_dialect.values() for c in by_columns.values()
+        )
+        assert len(compiled.expansions) == 2
+
+    within(engine, work)
+
+
 def test_labelled_columns_convert_as_their_types_do(engine):
     filled(engine)
     for until, thing in ((AT, 1), (AT - timedelta(seconds=1), 3), (AT, 2)):
