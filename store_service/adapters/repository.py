@@ -255,7 +255,10 @@ class StoreRepository(SqlRepository):
         return True
 
     def store_of_cart(self, cart_id: str) -> str:
-        return load_cart(self.connection, cart_id).store_id
+        row = CART_BY_ID.first(self.connection, {"cart_id": cart_id})
+        if row is None:
+            raise UnknownCart(cart_id)
+        return row.store_id
 
     def lock_cart(self, cart_id: str) -> Cart:
         """Load the cart and hold its row lock until the transaction ends.

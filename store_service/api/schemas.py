@@ -187,7 +187,6 @@ class SaleIn(CartIn):
         max_length=1000,
         description="The basket, each line at the catalog's current price. Each SKU once.",
     )
-    at: At = None
 
     model_config = ConfigDict(
         extra="forbid",

@@ -178,20 +178,16 @@ def sell(
     with uow.in_one_pipeline():
         cart = _new_cart(uow, cart_id, store_id, opened_at, customer_ref, items)
         claimed = cart.claim_checkout()
-        opened = uow.stores.add_cart(cart, unless_taken=True)
-        if opened:
+        repeat = not uow.stores.add_cart(cart, unless_taken=True)
+        if repeat:  # (nothing written: leaving rolls back)
+            owner = uow.stores.store_of_cart(cart_id)
+            if owner != store_id:
+                raise CartOfAnotherStore(cart_id, owner)
+        else:
             uow.commit()
-    if not opened:
-        owner = _store_of_cart(uow, cart_id)
-        if owner != store_id:
-            raise CartOfAnotherStore(cart_id, owner)
+    if repeat:  # that cart's order, or the rest of its checkout
         return checkout(uow, inventory, cart_id, at)
     return _issue_and_record(uow, inventory, claimed, at)
-
-
-def _store_of_cart(uow: UnitOfWork, cart_id: str) -> str:
-    with uow:
-        return uow.stores.store_of_cart(cart_id)
 
 
 def _issue_and_record(
