@@ -62,6 +62,11 @@ AtQuery = Annotated[
 ]
 
 router = APIRouter()
+#: What a checkout, or a sale, answers: 201 with the new order, or 200 with it on a repeat.
+ORDER_ANSWERS = {
+    200: {"model": OrderOut, "description": "A repeat: the cart's order"},
+    **error_responses(404, 409, 503),
+}
 
 
 def now_or(at: datetime | None) -> datetime:
@@ -251,10 +256,7 @@ async def set_cart_item(
     summary="Check a cart out (idempotent)",
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        200: {"model": OrderOut, "description": "A repeat: the cart's order"},
-        **error_responses(404, 409, 503),
-    },
+    responses=ORDER_ANSWERS,
 )
 async def checkout(
     cart: CartId,
@@ -271,6 +273,11 @@ async def checkout(
     """
     at = body.at if body is not None else None
     result = await database.write(lambda uow: services.checkout(uow, inventory, cart, at))
+    return order_answer(result, response)
+
+
+def order_answer(result: services.CheckoutResult, response: Response) -> OrderOut:
+    """The order, with 200 instead of 201 when it was there already (a repeat)."""
     if not result.created:
         response.status_code = status.HTTP_200_OK
     return OrderOut.from_domain(result.order)
@@ -285,10 +292,7 @@ async def checkout(
     summary="Sell a basket in one request (a till): open a cart with it and check it out",
     response_model=OrderOut,
     status_code=status.HTTP_201_CREATED,
-    responses={
-        200: {"model": OrderOut, "description": "A repeat: the order of the cart"},
-        **error_responses(404, 409, 503),
-    },
+    responses=ORDER_ANSWERS,
 )
 async def sell(
     store: StoreId,
@@ -310,9 +314,7 @@ async def sell(
                 uow, inventory, store, body.cart_id, items, body.at, body.customer_ref
             )
         )
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    return OrderOut.from_domain(result.order)
+    return order_answer(result, response)
 
 
 @router.get(
