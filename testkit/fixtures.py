@@ -7,15 +7,31 @@ drops them at the end. Tests share a database safely by using unique ids (see `u
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import pytest
 
 from servicekit.migrations import upgrade
 from testkit import database
 from testkit.processes import ROOT, ServiceProcess
+
+T = TypeVar("T")
+
+
+def run_concurrently(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run ``work(i)`` on ``count`` threads released at the same instant."""
+    barrier = threading.Barrier(count)
+
+    def start(index: int):
+        barrier.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(start, range(count)))
 
 
 def unique_id(prefix: str) -> str:

@@ -15,11 +15,12 @@ from typing import Callable, Iterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from servicekit.database import for_writing, make_engine
 from servicekit.migrations import upgrade
 from store_service.adapters.inventory_client import InventoryClient
+from store_service.adapters.tables import OrderRow
 from store_service.application import services
 from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import Product
@@ -131,6 +132,14 @@ def open_store(
         category = (categories or {}).get(sku, "general")
         services.put_product(uow, store, Product(sku, sku.title(), category, Decimal(price)), T0)
     return store
+
+
+def orders_of(engine: Engine, store: str) -> int:
+    """How many orders the store has recorded."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count()).select_from(OrderRow).where(OrderRow.store_id == store)
+        ).scalar_one()
 
 
 def fill_cart(uow: UnitOfWork, store: str, items: dict[str, int]) -> str:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -14,6 +12,7 @@ from inventory_service.application import services
 from inventory_service.domain.model import UnknownSkus
 from inventory_service.domain.policies import make_policy
 from inventory_service.tests.conftest import at
+from testkit.fixtures import run_concurrently
 
 
 def ledger_sum(engine, location: str, sku: str) -> int:
@@ -28,18 +27,6 @@ def ledger_sum(engine, location: str, sku: str) -> int:
 def stock(engine, location: str, sku: str) -> StockItemRow:
     with Session(engine) as session:
         return session.get(StockItemRow, (location, sku))
-
-
-def run_concurrently(count: int, work):
-    """Run ``work(i)`` on ``count`` threads released at the same instant."""
-    barrier = threading.Barrier(count)
-
-    def start(index: int):
-        barrier.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(start, range(count)))
 
 
 def test_on_hand_equals_the_ledger_and_never_goes_negative_under_a_random_mix(

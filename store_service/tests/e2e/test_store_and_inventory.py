@@ -3,7 +3,6 @@ databases: a day of trading, the last units under concurrency, and a lost answer
 
 from __future__ import annotations
 
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 
 from store_service.tests.conftest import at, iso, issue_movements, ledger_issued, stock
 from testkit import database
-from testkit.fixtures import unique_id
+from testkit.fixtures import run_concurrently, unique_id
 from testkit.processes import ServiceProcess
 
 pytestmark = pytest.mark.slow
@@ -48,18 +47,6 @@ def new_cart(store: httpx.Client, store_id: str, items: dict[str, int]) -> str:
 def checkout(store: httpx.Client, cart: str, minute: float | None = None) -> httpx.Response:
     body = {"at": iso(at(minute))} if minute is not None else {}
     return store.post(f"/carts/{cart}/checkout", json=body)
-
-
-def run_concurrently(count: int, work):
-    """Run ``work(i)`` on ``count`` threads released at the same instant."""
-    barrier = threading.Barrier(count)
-
-    def start(index: int):
-        barrier.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(start, range(count)))
 
 
 def test_days_of_trading_with_partial_fulfilment_reconcile(store, inventory_http):

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
 
 from store_service.adapters.inventory_client import InventoryClient
-from store_service.adapters.tables import OrderRow
 from store_service.application import queries, services
 from store_service.application.ports import InventoryRejected, InventoryUnavailable
 from store_service.domain.model import (
@@ -27,29 +23,12 @@ from store_service.tests.conftest import (
     issue_movements,
     ledger_issued,
     open_store,
+    orders_of,
     stock,
     unit_of_work_factory,
 )
+from testkit.fixtures import run_concurrently
 from testkit.processes import free_port
-
-
-def orders_of(engine, store: str) -> int:
-    with engine.connect() as connection:
-        return connection.execute(
-            select(func.count()).select_from(OrderRow).where(OrderRow.store_id == store)
-        ).scalar_one()
-
-
-def run_concurrently(count: int, work):
-    """Run ``work(i)`` on ``count`` threads released at the same instant."""
-    barrier = threading.Barrier(count)
-
-    def start(index: int):
-        barrier.wait()
-        return work(index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(start, range(count)))
 
 
 def test_partial_fulfilment_is_recorded_as_sold_and_lost(uow, inventory, inventory_http):

@@ -18,11 +18,11 @@ from store_service.tests.conftest import (
     at,
     ledger_issued,
     open_store,
+    orders_of,
     stock,
     unit_of_work_factory,
 )
-from store_service.tests.integration.test_checkout import orders_of, run_concurrently
-from testkit.fixtures import unique_id
+from testkit.fixtures import run_concurrently, unique_id
 from testkit.processes import free_port
 
 
