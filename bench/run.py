@@ -2,9 +2,10 @@
 
 1. simulated customers per second on ``default.yaml``, SQLite and PostgreSQL (median of runs,
    the two interleaved), each run's outcomes checked against the golden;
-2. checkouts per second and checkout latency (p50, p99) on PostgreSQL at C = 1, 8, 32 clients
-   with 1 and 2 uvicorn workers per service, and ``pgbench -N`` at the same C: the share of
-   what the database alone does;
+2. checkouts of 2 lines per second and their latency (p50, p99) on PostgreSQL at C = 1, 8, 32
+   clients, by a cart then its checkout and by a sale in one request, with 1 and 2 uvicorn
+   workers per service, and ``pgbench -N`` at the same C: the share of what the database
+   alone does;
 3. per hot route: round trip, CPU ms and SQL statements in each service, on SQLite;
 4. the one-worker ceiling (a minimal FastAPI route with one SQLite insert) and each route's
    CPU as a multiple of it.
@@ -49,32 +50,33 @@ def print_report(report: dict[str, Any]) -> None:
                   f"{'yes' if figures['all_same_outcomes_as_golden'] else 'NO'}")  # fmt: skip
     if "checkout" in report:
         figures = report["checkout"]
-        print("\n2. checkout on PostgreSQL: cart with 2 lines, then checkout, by C clients")
-        print(f"{'':>7} {'':>3} {'':>11} {'':>7} {'':>7} {'':>6} {'':>14} {'':>7}  "
-              f"CPU ms per cart + checkout")  # fmt: skip
-        print(f"{'workers':>7} {'C':>3} {'checkouts/s':>11} {'p50 ms':>7} {'p99 ms':>7} "
-              f"{'failed':>6} {'pgbench -N tps':>14} {'share':>7}  {'store':>5} {'inv.':>5} "
-              f"{'client':>6} {'machine':>7} {'busy':>5}")  # fmt: skip
+        print("\n2. checkout of 2 lines on PostgreSQL by C clients: a cart with its lines, then "
+              "its checkout (cart); or a sale in one request (sale)")  # fmt: skip
+        print(f"{'':>4} {'':>7} {'':>3} {'':>11} {'':>7} {'':>7} {'':>6} {'':>14} {'':>7}  "
+              f"CPU ms per checkout")  # fmt: skip
+        print(f"{'flow':<4} {'workers':>7} {'C':>3} {'checkouts/s':>11} {'p50 ms':>7} "
+              f"{'p99 ms':>7} {'failed':>6} {'pgbench -N tps':>14} {'share':>7}  {'store':>5} "
+              f"{'inv.':>5} {'client':>6} {'machine':>7} {'busy':>5}")  # fmt: skip
         for run in figures["runs"]:
             tps = figures["pgbench_tps"][str(run["clients"])]
             share = f"{100 * run['share_of_pgbench']:.2f}%" if run["share_of_pgbench"] else "-"
             cpu = run["cpu_ms_per_checkout"]
-            print(f"{run['workers']:>7} {run['clients']:>3} {run['checkouts_per_second']:>11.1f} "
-                  f"{run['p50_ms']:>7.1f} {run['p99_ms']:>7.1f} {run['failures']:>6} "
+            print(f"{run['flow']:<4} {run['workers']:>7} {run['clients']:>3} "
+                  f"{run['checkouts_per_second']:>11.1f} {run['p50_ms']:>7.1f} "
+                  f"{run['p99_ms']:>7.1f} {run['failures']:>6} "
                   f"{tps if tps else 'no pgbench':>14} {share:>7}  {cpu['store']:>5.1f} "
                   f"{cpu['inventory']:>5.1f} {cpu['client']:>6.1f} {cpu['machine']:>7.1f} "
                   f"{100 * run['machine_busy']:>4.0f}%")  # fmt: skip
-        by = {
-            (run["workers"], run["clients"]): run["checkouts_per_second"] for run in figures["runs"]
-        }
-        busy = {(run["workers"], run["clients"]): run["machine_busy"] for run in figures["runs"]}
-        for clients in sorted({clients for _, clients in by}):
-            if (1, clients) in by and (2, clients) in by and by[(1, clients)]:
-                print(f"  2 workers / 1 worker at C={clients}: "
-                      f"{by[(2, clients)] / by[(1, clients)]:.2f}x (at most "
-                      f"{1 / max(busy[(1, clients)], 0.01):.2f}x at the same CPU per checkout: "
-                      f"one worker left the machine {100 * (1 - busy[(1, clients)]):.0f}% "
-                      f"idle)")  # fmt: skip
+        by = {(run["flow"], run["workers"], run["clients"]): run for run in figures["runs"]}
+        for flow, workers, clients in by:
+            one, two = by[(flow, 1, clients)], by.get((flow, 2, clients))
+            if workers != 1 or two is None or not one["checkouts_per_second"]:
+                continue
+            print(f"  {flow}: 2 workers / 1 worker at C={clients}: "
+                  f"{two['checkouts_per_second'] / one['checkouts_per_second']:.2f}x (at most "
+                  f"{1 / max(one['machine_busy'], 0.01):.2f}x at the same CPU per checkout: "
+                  f"one worker left the machine {100 * (1 - one['machine_busy']):.0f}% "
+                  f"idle)")  # fmt: skip
     if "routes" in report:
         figures = report["routes"]
         limit = figures["ceiling"]
