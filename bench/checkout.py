@@ -49,7 +49,7 @@ def load(store_url: str, clients: int, seconds: float, flow: str = "cart") -> di
     failures = 0
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
-    run = uuid.uuid4().hex[:8]  # a sale's cart id is new in every load: a repeat would replay
+    load_id = uuid.uuid4().hex[:8]  # a sale's cart id is new in every load: a repeat would replay
 
     def client_loop(number: int) -> None:
         nonlocal failures
@@ -60,7 +60,7 @@ def load(store_url: str, clients: int, seconds: float, flow: str = "cart") -> di
                 lines = [{"sku": sku, "quantity": 1} for sku in pick.sample(SKUS, 2)]
                 if flow == "sale":
                     began = time.perf_counter()
-                    body = {"cart_id": f"{run}-{number}-{len(mine)}", "items": lines}
+                    body = {"cart_id": f"{load_id}-{number}-{len(mine)}", "items": lines}
                     order = store.request("POST", f"/stores/{STORE}/orders", json_body=body)
                     mine.append(time.perf_counter() - began)
                     failed += order.status != 201
