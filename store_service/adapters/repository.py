@@ -254,11 +254,8 @@ class StoreRepository(SqlRepository):
             self.write_at_commit(INSERT_ITEM, item_rows)
         return True
 
-    def store_of_cart(self, cart_id: str) -> str:
-        row = CART_BY_ID.first(self.connection, {"cart_id": cart_id})
-        if row is None:
-            raise UnknownCart(cart_id)
-        return row.store_id
+    def cart(self, cart_id: str) -> Cart:
+        return load_cart(self.connection, cart_id)
 
     def lock_cart(self, cart_id: str) -> Cart:
         """Load the cart and hold its row lock until the transaction ends.

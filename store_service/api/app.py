@@ -15,8 +15,8 @@ from store_service.application.ports import InventoryRejected, InventoryUnavaila
 from store_service.application.unit_of_work import UnitOfWork
 from store_service.config import Settings
 from store_service.domain.model import (
+    CartIdTaken,
     CartNotOpen,
-    CartOfAnotherStore,
     CheckoutPending,
     EmptyCart,
     Event,
@@ -50,7 +50,7 @@ STATUS_OF_ERROR: dict[type[Exception], int] = {
     UnknownOrder: 404,
     StoreExists: 409,
     CartNotOpen: 409,
-    CartOfAnotherStore: 409,
+    CartIdTaken: 409,
     EmptyCart: 409,
     CheckoutPending: 409,
     InventoryRejected: 409,

@@ -303,9 +303,9 @@ async def sell(
 ) -> OrderOut:
     """`POST /stores/{store}/carts` and `POST /carts/{cart}/checkout` in one request, under
     the cart id the client chose: the same order, the same answers (422 for a line the store
-    does not sell, 503 when the inventory is down: nothing sold, retry). A repeat with the
-    same ``cart_id`` is that cart's checkout: 200 with its order; 409 if the id is another
-    store's cart.
+    does not sell, 503 when the inventory is down: nothing sold, retry). A repeat (the same
+    ``cart_id``, store and items) is that cart's checkout: 200 with its order; 409 if the id is
+    another store's cart or one with other lines, and nothing is sold.
     """
     items = [(line.sku, line.quantity) for line in body.items]
     with lines_sold(items):

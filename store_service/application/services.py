@@ -37,7 +37,6 @@ from store_service.application.unit_of_work import UnitOfWork
 from store_service.domain.model import (
     Cart,
     CartNotOpen,
-    CartOfAnotherStore,
     CartStatus,
     CheckoutClaim,
     Order,
@@ -170,9 +169,10 @@ def sell(
     checked out at once, one request instead of two (`open_cart`, then `checkout`).
 
     The cart is opened already claimed, so the sale's first transaction is also the claim;
-    the issue and the record are the checkout's. A cart with this id already at the store
-    makes this a repeat, which is that cart's checkout (its own lines): a sale retried after a
-    timeout or a 503 answers with the one order, and never issues twice.
+    the issue and the record are the checkout's. A cart with this id already at the store,
+    with the same lines, makes this a repeat, which is that cart's checkout: a sale retried
+    after a timeout or a 503 answers with the one order, and never issues twice. Under another
+    store's cart id, or one with other lines, it is `CartIdTaken`.
     """
     opened_at = at if at is not None else datetime.now(timezone.utc)
     with uow.in_one_pipeline():
@@ -180,9 +180,7 @@ def sell(
         claimed = cart.claim_checkout()
         repeat = not uow.stores.add_cart(cart, unless_taken=True)
         if repeat:  # (nothing written: leaving rolls back)
-            owner = uow.stores.store_of_cart(cart_id)
-            if owner != store_id:
-                raise CartOfAnotherStore(cart_id, owner)
+            uow.stores.cart(cart_id).confirm_repeat_of(store_id, items)
         else:
             uow.commit()
     if repeat:  # that cart's order, or the rest of its checkout

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Mapping
+from typing import Mapping, Sequence
 
 #: Money has two decimal places (NUMERIC(12,2) in the database).
 CENT = Decimal("0.01")
@@ -75,13 +75,13 @@ class CartNotOpen(StoreError):
         self.cart_id = cart_id
 
 
-class CartOfAnotherStore(StoreError):
-    """A sale named a cart id that another store's cart already has."""
+class CartIdTaken(StoreError):
+    """A sale named a cart id that a cart of another sale already has: another store's cart,
+    or one with other lines. (A repeat of a sale names the same store and lines.)"""
 
-    def __init__(self, cart_id: str, store_id: str) -> None:
-        super().__init__(f"cart {cart_id!r} belongs to store {store_id!r}; choose a new cart id")
+    def __init__(self, cart_id: str, why: str) -> None:
+        super().__init__(f"cart {cart_id!r} {why}; choose a new cart id for a new sale")
         self.cart_id = cart_id
-        self.store_id = store_id
 
 
 class EmptyCart(StoreError):
@@ -276,6 +276,16 @@ class Cart:
         if product is None or product.sku != sku:
             raise ProductNotSold(self.store_id, sku)
         self.items[sku] = CartItem(sku, quantity, product.price)
+
+    def confirm_repeat_of(self, store_id: str, items: Sequence[tuple[str, int]]) -> None:
+        """A sale named this cart's id: it is a repeat of the sale that opened the cart only if
+        it sells the same lines at the same store; otherwise `CartIdTaken`, before anything
+        moves (answering this cart's order would tell the client it sold what it did not)."""
+        if store_id != self.store_id:
+            raise CartIdTaken(self.id, f"belongs to store {self.store_id!r}")
+        if dict(items) != {line.sku: line.quantity for line in self.lines}:
+            held = ", ".join(f"{line.quantity} x {line.sku}" for line in self.lines) or "nothing"
+            raise CartIdTaken(self.id, f"holds other lines ({held})")
 
     def claim_checkout(self) -> CheckoutClaim:
         """Start a checkout (or another attempt at one): freeze the items and say what to ask

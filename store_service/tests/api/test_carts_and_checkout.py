@@ -265,6 +265,20 @@ def test_a_sale_under_another_stores_cart_is_a_409(client, store):
     assert answer.status_code == 409 and "belongs to store" in answer.json()["detail"]
 
 
+def test_a_sale_repeated_with_other_lines_is_a_409_and_sells_nothing_more(
+    client, store, inventory_http
+):
+    cart = unique_id("cart")
+    first = client.post(f"/stores/{store}/orders", json=sale(cart, {"bread": 1}, 1))
+    assert first.status_code == 201
+    answer = client.post(f"/stores/{store}/orders", json=sale(cart, {"bread": 2}, 2))
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == (
+        f"cart {cart!r} holds other lines (1 x bread); choose a new cart id for a new sale"
+    )
+    assert ledger_issued(inventory_http, store) == {"bread": 1}
+
+
 @pytest.mark.parametrize(
     "change, detail",
     [

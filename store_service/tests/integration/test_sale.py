@@ -9,7 +9,7 @@ from store_service.adapters.inventory_client import InventoryClient
 from store_service.application import queries, services
 from store_service.application.ports import InventoryUnavailable
 from store_service.domain.model import (
-    CartOfAnotherStore,
+    CartIdTaken,
     CartStatus,
     ProductNotSold,
     UnknownCart,
@@ -64,8 +64,29 @@ def test_a_sale_under_another_stores_cart_id_is_refused(uow, inventory, inventor
     stock(inventory_http, store, {"milk": 10})
     cart = unique_id("cart")
     services.sell(uow, inventory, store, cart, [("milk", 1)], at(1))
-    with pytest.raises(CartOfAnotherStore, match="belongs to store"):
+    with pytest.raises(CartIdTaken, match="belongs to store"):
         services.sell(uow, inventory, other, cart, [("milk", 1)], at(2))
+    assert ledger_issued(inventory_http, store) == {"milk": 1}
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [[("milk", 2)], [("milk", 1), ("bread", 1)], [("bread", 1)]],
+    ids=["another quantity", "another line too", "other lines"],
+)
+def test_a_sale_under_its_cart_id_with_other_lines_is_refused(
+    uow, any_engine, inventory, inventory_http, lines
+):
+    """A repeat of a sale is the same sale: under the same id, other lines are another sale,
+    which must not be answered with the first one's order as if it had been sold."""
+    store = open_store(uow, {"milk": "1.49", "bread": "2.20"})
+    stock(inventory_http, store, {"milk": 10, "bread": 10})
+    cart = unique_id("cart")
+    first = services.sell(uow, inventory, store, cart, [("milk", 1)], at(1))
+    with pytest.raises(CartIdTaken, match=r"holds other lines \(1 x milk\)"):
+        services.sell(uow, inventory, store, cart, lines, at(2))
+    assert services.sell(uow, inventory, store, cart, [("milk", 1)], at(3)).order == first.order
+    assert orders_of(any_engine, store) == 1
     assert ledger_issued(inventory_http, store) == {"milk": 1}
 
 

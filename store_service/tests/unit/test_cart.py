@@ -10,6 +10,7 @@ import pytest
 
 from store_service.domain.model import (
     Cart,
+    CartIdTaken,
     CartItem,
     CartNotOpen,
     CartStatus,
@@ -125,3 +126,25 @@ def test_the_inventory_must_answer_for_every_line():
     claim = cart(milk=1, bread=1).claim_checkout()
     with pytest.raises(InvalidInput, match="bread"):
         claim.order("order-1", {"milk": 1}, NOW)
+
+
+def test_a_repeated_sale_is_the_same_store_and_lines_in_any_order():
+    cart(milk=2, bread=1).confirm_repeat_of("store-1", [("bread", 1), ("milk", 2)])
+
+
+@pytest.mark.parametrize(
+    "store, items, why",
+    [
+        ("store-2", [("milk", 2)], "belongs to store 'store-1'"),
+        ("store-1", [("milk", 1)], r"holds other lines \(2 x milk\)"),
+        ("store-1", [("milk", 2), ("bread", 1)], r"holds other lines \(2 x milk\)"),
+    ],
+)
+def test_another_sale_under_the_cart_id_is_refused(store, items, why):
+    with pytest.raises(CartIdTaken, match=why):
+        cart(milk=2).confirm_repeat_of(store, items)
+
+
+def test_an_empty_cart_under_the_id_holds_nothing():
+    with pytest.raises(CartIdTaken, match=r"holds other lines \(nothing\)"):
+        cart().confirm_repeat_of("store-1", [("milk", 1)])
