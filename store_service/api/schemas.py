@@ -178,8 +178,9 @@ class CartIn(RequestBody):
 class SaleIn(CartIn):
     cart_id: Id = Field(
         description="The id of the cart the sale opens, chosen by the client (a fresh one per "
-        "sale, such as `cart-` and a UUID): a repeat with the same id is that cart's checkout, "
-        "so a sale retried after a timeout or a 503 is sold once.",
+        "sale, such as `cart-` and a UUID): a repeat with the same id and items is that "
+        "cart's checkout, so a sale retried after a timeout or a 503 is sold once; the id "
+        "with other items, or at another store, is a 409.",
         examples=["cart-5a0c9d3e6f5b4e1c8f0e2d7b9a1c3e5f"],
     )
     items: list[CartLineIn] = Field(
